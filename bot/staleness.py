@@ -1,0 +1,43 @@
+"""Marks which fact days the metric rollups no longer reflect (imports call this)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import RollupState
+
+ROLLUPS = "metrics"
+
+
+def mark_stale(session: Session, first: date | None, last: date | None, now: datetime) -> None:
+    """Widen the stale range of the metric rollups to cover first..last (inside the caller's
+    transaction). With no dates (e.g. a channels import) everything is stale."""
+    state = session.scalar(select(RollupState).where(RollupState.name == ROLLUPS).with_for_update())
+    if state is None:
+        state = RollupState(name=ROLLUPS, stale=True, stale_from=first, stale_to=last)
+        session.add(state)
+    elif not state.stale:
+        state.stale, state.stale_from, state.stale_to = True, first, last
+    else:
+        state.stale_from = _widen(state.stale_from, first, min)
+        state.stale_to = _widen(state.stale_to, last, max)
+    if first is None or last is None:
+        state.stale_from = state.stale_to = None
+    state.marked_at = now.replace(tzinfo=None)
+
+
+def _widen(current: date | None, new: date | None, pick) -> date | None:  # type: ignore[no-untyped-def]
+    if current is None or new is None:
+        return None
+    return pick(current, new)
+
+
+def stale_range(session: Session) -> tuple[bool, date | None, date | None]:
+    """(stale?, first, last); first/last None while stale means "everything"."""
+    state = session.get(RollupState, ROLLUPS)
+    if state is None:
+        return True, None, None
+    return state.stale, state.stale_from, state.stale_to
