@@ -1,0 +1,1 @@
+"""The metric engine: registry (what each metric means), query language, rollups, answers."""

@@ -1,0 +1,221 @@
+"""Every metric in one place. A metric is data: a ratio of two additive measures.
+
+A measure is a sum the rollups keep per day, channel and campaign (or, for the two
+customer counts of repeat_rate, a distinct count the engine takes over the whole period).
+Because every ratio is sum(numerator) / sum(denominator) over the bucket, a breakdown's
+rows and its total always agree, and no metric is ever an average of daily ratios.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Unit = Literal["currency", "ratio", "percent", "count"]
+Direction = Literal["up", "down"]
+Display = Literal["plain", "roi", "multiple"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: how it is computed, shown, and which way is good."""
+
+    name: str
+    label: str
+    unit: Unit
+    good: Direction
+    formula: str
+    numerator: str
+    denominator: str | None = None
+    aliases: tuple[str, ...] = ()
+    # ltv is revenue times GROSS_MARGIN; the engine applies it where `margin` is set.
+    margin: bool = False
+    display: Display = "plain"
+    takes_day_n: bool = False
+    paid_only: bool = False
+    slash_command: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        name="spend",
+        label="Spend",
+        unit="currency",
+        good="down",
+        formula="Sum of spend.amount in the period.",
+        numerator="spend",
+    ),
+    Metric(
+        name="new_customers",
+        label="New customers",
+        unit="count",
+        good="up",
+        formula="Users whose first order falls in the period.",
+        numerator="new_customers",
+        aliases=("customers", "new", "acquisitions"),
+    ),
+    Metric(
+        name="cac",
+        label="CAC",
+        unit="currency",
+        good="down",
+        formula="Spend / new customers; blended across all channels when no channel is chosen.",
+        numerator="spend",
+        denominator="new_customers",
+        aliases=("cpa", "acquisition_cost"),
+        paid_only=True,
+        slash_command="/cac",
+    ),
+    Metric(
+        name="revenue",
+        label="Revenue",
+        unit="currency",
+        good="up",
+        formula="Sum of orders.amount for orders placed in the period.",
+        numerator="revenue",
+        aliases=("gmv", "sales"),
+    ),
+    Metric(
+        name="ltv",
+        label="LTV",
+        unit="currency",
+        good="up",
+        formula=(
+            "For customers whose first order is in the period: mean revenue within "
+            "LTV_HORIZON_DAYS of the first order, times GROSS_MARGIN."
+        ),
+        numerator="ltv_revenue",
+        denominator="new_customers",
+        aliases=("lifetime_value", "clv"),
+        margin=True,
+        slash_command="/ltv",
+        notes=("Cohorts younger than the horizon are shown with their maturity.",),
+    ),
+    Metric(
+        name="ltv_cac",
+        label="LTV/CAC",
+        unit="ratio",
+        good="up",
+        formula="LTV / CAC for the same customers: GROSS_MARGIN x LTV revenue / spend.",
+        numerator="ltv_revenue",
+        denominator="spend",
+        aliases=("ltv/cac", "ltvcac", "ltv_to_cac"),
+        margin=True,
+        display="multiple",
+        paid_only=True,
+    ),
+    Metric(
+        name="roi",
+        label="ROI",
+        unit="ratio",
+        good="up",
+        formula=(
+            "Revenue within ROI_WINDOW_DAYS of sign-up from users who signed up in the "
+            "period / spend in the period; shown as 1:x."
+        ),
+        numerator="roi_revenue",
+        denominator="spend",
+        aliases=("roas", "return"),
+        display="roi",
+        paid_only=True,
+        slash_command="/roi",
+    ),
+    Metric(
+        name="retention",
+        label="Retention",
+        unit="percent",
+        good="up",
+        formula=(
+            "Users who signed up in the period and were active exactly N days later / those "
+            "users (calendar days; sign-up days whose day N has not happened are left out)."
+        ),
+        numerator="retained",
+        denominator="eligible",
+        aliases=("retention_d", "ret", "dn"),
+        takes_day_n=True,
+        slash_command="/retention",
+    ),
+    Metric(
+        name="lead_conversion",
+        label="Lead conversion",
+        unit="percent",
+        good="up",
+        formula=(
+            "Leads created in the period whose user's first order came within "
+            "LEAD_WINDOW_DAYS of the lead / leads created in the period."
+        ),
+        numerator="converted_leads",
+        denominator="leads",
+        aliases=("conversion", "lead_cvr", "cvr"),
+    ),
+    Metric(
+        name="cost_per_converted_lead",
+        label="Cost per converted lead",
+        unit="currency",
+        good="down",
+        formula="Spend / converted leads (leads created in the period that converted).",
+        numerator="spend",
+        denominator="converted_leads",
+        aliases=("cpl", "cost_per_lead"),
+        paid_only=True,
+    ),
+    Metric(
+        name="repeat_rate",
+        label="Repeat rate",
+        unit="percent",
+        good="up",
+        formula="Customers with 2+ orders in the period / customers with 1+ orders in it.",
+        numerator="repeat_customers",
+        denominator="ordering_customers",
+        aliases=("repeat", "repurchase_rate"),
+    ),
+    Metric(
+        name="first_order_cost",
+        label="First-order cost",
+        unit="currency",
+        good="down",
+        formula="Spend / first orders placed in the period.",
+        numerator="spend",
+        denominator="new_customers",
+        aliases=("cost_per_first_order", "foc"),
+        paid_only=True,
+    ),
+)
+
+BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
+
+# Retention is also asked for as retention_d7, d1_retention, ...; the parser handles those.
+DEFAULT_RETENTION_DAYS = (1, 7, 30)
+MAX_RETENTION_DAY = 90
+
+# Measures the rollups keep per day, channel and campaign (retention per day N as well).
+DAILY_MEASURES = (
+    "spend",
+    "impressions",
+    "clicks",
+    "signups",
+    "new_customers",
+    "revenue",
+    "orders",
+    "ltv_revenue",
+    "roi_revenue",
+    "leads",
+    "converted_leads",
+)
+COHORT_MEASURES = ("retained", "eligible")
+PERIOD_MEASURES = ("repeat_customers", "ordering_customers")
+
+
+def metric_names() -> list[str]:
+    """Every metric name and alias, for suggestions."""
+    return [word for metric in METRICS for word in (metric.name, *metric.aliases)]
+
+
+def find_metric(word: str) -> Metric | None:
+    """The metric named or aliased `word` (case-insensitive), or None."""
+    key = word.strip().lower().replace("-", "_")
+    for metric in METRICS:
+        if key == metric.name or key in metric.aliases:
+            return metric
+    return None
