@@ -9,9 +9,19 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _url() -> str:
+    # `warroom migrate` passes the URL; Alembic's own CLI falls back to the settings.
+    url = config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    from bot.settings import load_settings
+
+    return load_settings().database_url
+
+
 def run_migrations_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=_url(),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -25,7 +35,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    engine = make_engine(_url())
     try:
         with engine.connect() as connection:
             _run(connection)
