@@ -1,0 +1,88 @@
+"""The app factory: the only place in bot/ that builds a Bolt App."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+from bot.clock import SYSTEM_CLOCK, Clock
+from bot.db import Database
+from bot.settings import Settings
+from bot.slack_client import make_client
+
+log = logging.getLogger(__name__)
+
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "files:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "im:write",
+)
+OAUTH_STATE_SECONDS = 600
+
+
+@dataclass
+class Services:
+    """What every listener needs from the core, handed over through Bolt's context."""
+
+    settings: Settings
+    db: Database
+    clock: Clock = field(default=SYSTEM_CLOCK)
+
+
+def services_of(context: BoltContext) -> Services:
+    """The Services a listener runs with."""
+    return context["services"]
+
+
+def _oauth_settings(settings: Settings, db: Database) -> OAuthSettings:
+    client_id = settings.slack_client_id or ""
+    return OAuthSettings(
+        client_id=client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        installation_store=SQLAlchemyInstallationStore(client_id=client_id, engine=db.state),
+        state_store=SQLAlchemyOAuthStateStore(
+            expiration_seconds=OAUTH_STATE_SECONDS, engine=db.state
+        ),
+    )
+
+
+def create_app(settings: Settings, db: Database | None = None, clock: Clock = SYSTEM_CLOCK) -> App:
+    """Build the Bolt App for the configured mode and register every listener from handlers/."""
+    from handlers import register_listeners
+
+    database = db or Database.from_settings(settings)
+    services = Services(settings=settings, db=database, clock=clock)
+    if settings.slack_mode == "oauth":
+        app = App(
+            signing_secret=settings.slack_signing_secret,
+            client=make_client(settings, token=""),
+            oauth_settings=_oauth_settings(settings, database),
+        )
+    else:
+        app = App(
+            token=settings.slack_bot_token,
+            signing_secret=settings.slack_signing_secret,
+            client=make_client(settings),
+            # Checked on the first request instead, so start-up does not need Slack.
+            token_verification_enabled=False,
+        )
+
+    @app.middleware
+    def _inject_services(context: BoltContext, next: Any) -> None:  # noqa: A002 (Bolt's name)
+        context["services"] = services
+        next()
+
+    register_listeners(app)
+    return app

@@ -1,0 +1,59 @@
+"""Serving the app: HTTP mode behind waitress (a production WSGI server), or Socket Mode."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+SERVER_THREADS = 16
+
+
+class SlackHttpApp:
+    """A WSGI app: GET /healthz answers; everything else goes to Bolt."""
+
+    def __init__(self, app: App) -> None:
+        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            body = json.dumps({"ok": True}).encode()
+            start_response(
+                "200 OK",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return self._slack(environ, start_response)
+
+
+def make_http_server(app: App, host: str, port: int) -> Any:
+    """A waitress server for the app, not yet serving (call .run(); .close() stops it)."""
+    from waitress.server import create_server
+
+    # Listener work runs in Bolt's own thread pool after ack, so request threads stay free.
+    return create_server(
+        SlackHttpApp(app), host=host, port=port, threads=SERVER_THREADS, ident="warroom"
+    )
+
+
+def serve(app: App, settings: Settings, host: str = "0.0.0.0") -> None:
+    """Serve until interrupted: Socket Mode with SLACK_APP_TOKEN, otherwise HTTP on PORT."""
+    if settings.slack_mode == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("Connecting to Slack in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return
+    server = make_http_server(app, host, settings.port)
+    log.info("Serving Slack requests on http://%s:%s%s", host, settings.port, EVENTS_PATH)
+    server.run()
