@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     digest_weekdays_only: bool = True
     digest_grace_hours: float = Field(3.0, ge=0, le=24)
     standup_time: str = "09:00"
+    standup_mode: Literal["channel", "dm"] = "channel"
 
     # Fund
     fund_channel: str = "#innovation-fund"
