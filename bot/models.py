@@ -430,6 +430,113 @@ class SlackEvent(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
+# ---------------------------------------------------------------------------- metric rollups
+# Built from the growth facts by bot.metrics.rollups; answers read only these (and they live in
+# the state store, so answers never need the analytics store). campaign_id "" means no campaign.
+
+
+class RollupChannel(Base):
+    """The channels as they were at the last refresh (labels, aliases, kind for filters)."""
+
+    __tablename__ = "rollup_channels"
+
+    key: Mapped[str] = mapped_column(KEY, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+
+
+class RollupCampaign(Base):
+    """The campaigns as they were at the last refresh."""
+
+    __tablename__ = "rollup_campaigns"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    channel: Mapped[str] = mapped_column(KEY)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class RollupDaily(Base):
+    """Additive measures per day, channel and campaign. Each measure sits on its anchor day:
+    spend/revenue/orders on their own day, new_customers and ltv_revenue on the first-order
+    day, signups and roi_revenue on the sign-up day, leads and converted_leads on the lead day."""
+
+    __tablename__ = "rollup_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(KEY, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    spend: Mapped[float] = mapped_column(Float, default=0)
+    impressions: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+    signups: Mapped[int] = mapped_column(Integer, default=0)
+    new_customers: Mapped[int] = mapped_column(Integer, default=0)
+    revenue: Mapped[float] = mapped_column(Float, default=0)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    ltv_revenue: Mapped[float] = mapped_column(Float, default=0)
+    roi_revenue: Mapped[float] = mapped_column(Float, default=0)
+    leads: Mapped[int] = mapped_column(Integer, default=0)
+    converted_leads: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupRetention(Base):
+    """Users active exactly `age` days after signing up (age 0..90), per sign-up day."""
+
+    __tablename__ = "rollup_retention"
+    __table_args__ = (Index(None, "age", "signup_day"),)
+
+    signup_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(KEY, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    age: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active_users: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupCustomerDay(Base):
+    """One row per customer per day with orders, with the customer's two previous order days.
+
+    Distinct customers are not additive over days; these columns let one indexed COUNT find,
+    for any date range, the customers with 1+ orders in it (rows whose previous order day is
+    before the range) and with 2+ (see bot.metrics.engine)."""
+
+    __tablename__ = "rollup_customer_days"
+    __table_args__ = (
+        # Covers the repeat-rate count, so it never touches the table itself.
+        Index(
+            "ix_rollup_customer_days_scan",
+            "day",
+            "channel",
+            "campaign_id",
+            "prev_day",
+            "prev_orders",
+            "prev2_day",
+            "orders",
+        ),
+    )
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    channel: Mapped[str] = mapped_column(KEY)
+    campaign_id: Mapped[str] = mapped_column(ID)
+    orders: Mapped[int] = mapped_column(Integer)
+    prev_day: Mapped[date | None] = mapped_column(Date)
+    prev_orders: Mapped[int | None] = mapped_column(Integer)
+    prev2_day: Mapped[date | None] = mapped_column(Date)
+
+
+class RollupMeta(Base):
+    """The parameters the rollups were built with; a refresh rebuilds fully when they change."""
+
+    __tablename__ = "rollup_meta"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ltv_horizon_days: Mapped[int] = mapped_column(Integer)
+    roi_window_days: Mapped[int] = mapped_column(Integer)
+    lead_window_days: Mapped[int] = mapped_column(Integer)
+    first_day: Mapped[date | None] = mapped_column(Date)
+    data_through: Mapped[date | None] = mapped_column(Date)
+    built_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 # slack_sdk's own installation and OAuth state tables, created by our migrations so that one
 # history owns the whole schema. The stores build identical Table objects on their own.
 SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
