@@ -159,6 +159,142 @@ def import_(ctx: Context, table: str, file: Path, skip_invalid: bool, rejects: P
     click.echo(str(report))
 
 
+# --------------------------------------------------------------------------- war room
+
+
+def _workspace(ctx: Context, workspace: str | None) -> str:
+    from bot.workspace import workspace_key
+
+    return workspace_key(ctx.settings, workspace)
+
+
+WORKSPACE_OPTION = click.option(
+    "--workspace",
+    default=None,
+    metavar="TEAM_ID",
+    help="Slack team id (OAuth installs); single-workspace bots need none.",
+)
+
+
+@cli.group()
+def team() -> None:
+    """Who is in marketing and operations, and who approves fund proposals."""
+
+
+@team.command("add")
+@click.argument("team_name", metavar="marketing|operations")
+@click.argument("user_id")
+@click.option("--approver", is_flag=True, help="May approve fund proposals for this team.")
+@click.option("--admin", is_flag=True, help="May change settings and the team from Slack.")
+@WORKSPACE_OPTION
+@pass_context
+def team_add(
+    ctx: Context, team_name: str, user_id: str, approver: bool, admin: bool, workspace: str | None
+) -> None:
+    """Put USER_ID (a Slack user id such as U012ABCDEF) in a team."""
+    from bot.team import TeamError, add_member
+
+    try:
+        added = add_member(
+            ctx.db,
+            _workspace(ctx, workspace),
+            user_id.strip(),
+            team_name,
+            approver=approver,
+            admin=admin,
+            by="cli",
+        )
+    except TeamError as problem:
+        raise click.ClickException(str(problem)) from None
+    roles = _roles(added)
+    click.echo(f"{added.user_id} is in {added.team}" + (f" ({roles})" if roles else ""))
+
+
+def _roles(person: object) -> str:
+    flags = (("approver", person.is_approver), ("admin", person.is_admin))  # type: ignore[attr-defined]
+    return ", ".join(name for name, on in flags if on)
+
+
+@team.command("remove")
+@click.argument("user_id")
+@WORKSPACE_OPTION
+@pass_context
+def team_remove(ctx: Context, user_id: str, workspace: str | None) -> None:
+    """Take USER_ID out of the growth team."""
+    from bot.team import remove_member
+
+    if not remove_member(ctx.db, _workspace(ctx, workspace), user_id.strip()):
+        raise click.ClickException(f"{user_id} is not in marketing or operations")
+    click.echo(f"{user_id} removed")
+
+
+@team.command("list")
+@WORKSPACE_OPTION
+@pass_context
+def team_list(ctx: Context, workspace: str | None) -> None:
+    """List the members of both teams."""
+    from bot.team import list_members
+
+    members = list_members(ctx.db, _workspace(ctx, workspace))
+    if not members:
+        click.echo("Nobody yet: add people with `warroom team add marketing U012ABCDEF`.")
+        return
+    for person in members:
+        click.echo(f"{person.team:<11} {person.user_id}  {_roles(person)}".rstrip())
+
+
+@cli.command()
+@click.option("--dry-run", "mode", flag_value="dry-run", help="Print the digest as text.")
+@click.option("--send", "mode", flag_value="send", help="Post it to the digest channel.")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The digest's date (it reports the day before); default: today in TIMEZONE.",
+)
+@click.option("--force", is_flag=True, help="With --send: post even if it went out already.")
+@WORKSPACE_OPTION
+@pass_context
+def digest(ctx: Context, mode: str | None, day: object, force: bool, workspace: str | None) -> None:
+    """Print (--dry-run) or post (--send) the daily war-room digest."""
+    from bot.services import Services
+
+    if mode is None:
+        raise click.UsageError("choose --dry-run (print it) or --send (post it)")
+    services = Services(ctx.settings, ctx.db, SYSTEM_CLOCK)
+    workspace_id = _workspace(ctx, workspace)
+    if mode == "dry-run":
+        from jobs.digest import digest_as_text
+
+        click.echo(digest_as_text(services, workspace_id, day.date() if day else None))  # type: ignore[attr-defined]
+        return
+    from jobs.digest import send_digest
+
+    outcome = send_digest(
+        services,
+        workspace_id,
+        SYSTEM_CLOCK.now(),
+        day=day.date() if day else None,  # type: ignore[attr-defined]
+        manual=True,
+        force=force,
+    )
+    click.echo(outcome.message)
+    if outcome.status == "failed":
+        sys.exit(1)
+
+
+@cli.command()
+@pass_context
+def scheduler(ctx: Context) -> None:
+    """Run only the scheduler (digest, stand-up prompts, rollups and alerts) until stopped."""
+    from jobs.scheduler import run_forever
+
+    from bot.services import Services
+
+    run_forever(Services(ctx.settings, ctx.db, SYSTEM_CLOCK))
+
+
 def _yesterday(settings: Settings) -> date:
     return SYSTEM_CLOCK.yesterday(settings.tz)
 
