@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -13,10 +12,13 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.db import Database
+from bot.services import Services
 from bot.settings import Settings
 from bot.slack_client import make_client
 
 log = logging.getLogger(__name__)
+
+__all__ = ["BOT_SCOPES", "Services", "create_app", "services_of"]
 
 BOT_SCOPES = (
     "commands",
@@ -29,15 +31,6 @@ BOT_SCOPES = (
     "im:write",
 )
 OAUTH_STATE_SECONDS = 600
-
-
-@dataclass
-class Services:
-    """What every listener needs from the core, handed over through Bolt's context."""
-
-    settings: Settings
-    db: Database
-    clock: Clock = field(default=SYSTEM_CLOCK)
 
 
 def services_of(context: BoltContext) -> Services:

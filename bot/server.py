@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -44,6 +45,20 @@ def make_http_server(app: App, host: str, port: int) -> Any:
     return create_server(
         SlackHttpApp(app), host=host, port=port, threads=SERVER_THREADS, ident="warroom"
     )
+
+
+def stop_http_server(server: Any, thread: threading.Thread | None = None) -> None:
+    """Stop a server made by make_http_server that runs in another thread, cleanly."""
+
+    def close_everything() -> None:
+        # Runs inside the server's own loop, so no socket is closed under a running select().
+        for dispatcher in list(server._map.values()):
+            dispatcher.close()
+
+    server.trigger.pull_trigger(close_everything)
+    if thread is not None:
+        thread.join(timeout=10)
+    server.task_dispatcher.shutdown()
 
 
 def serve(app: App, settings: Settings, host: str = "0.0.0.0") -> None:

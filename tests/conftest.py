@@ -152,3 +152,26 @@ def db(settings: Settings) -> Iterator[Database]:
 def engine(db: Database) -> Engine:
     """The state engine of a clean test database."""
     return db.state
+
+
+@pytest.fixture
+def slack_env(settings: Settings) -> Iterator[object]:
+    """The real app over HTTP (bot.server) with a fake Slack, a ManualClock and a clean db."""
+    from datetime import UTC, datetime
+
+    from bot.app import create_app
+    from bot.clock import ManualClock
+    from bot.server import stop_http_server
+    from tests.fake_slack import FakeSlack
+    from tests.slack_requests import SlackEnv, serve_app, slack_settings
+
+    fake = FakeSlack().start()
+    connected = slack_settings(settings, fake)
+    database = Database.from_settings(connected)
+    clock = ManualClock(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
+    app = create_app(connected, database, clock)
+    server, url, thread = serve_app(app)
+    yield SlackEnv(connected, database, clock, fake, url)
+    stop_http_server(server, thread)
+    fake.close()
+    database.dispose()

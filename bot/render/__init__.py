@@ -1,0 +1,83 @@
+"""The one renderer: Block Kit messages and views for every answer, and their text form.
+
+Everything is built from slack_sdk.models blocks and passes through bot.blocks, so Block Kit
+limits hold by construction. One module per area (metric, home, fund, warroom); the shared
+pieces live here. The console shows the same blocks as text (`blocks_as_text`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot import blocks as kit
+
+
+def text_message(text: str) -> dict[str, Any]:
+    """A plain message (help, errors) as sections."""
+    return kit.message(kit.lines_to_sections(text.splitlines()) or [kit.section(" ")], text)
+
+
+def error_message(problem: str) -> dict[str, Any]:
+    """A short error that says what to change."""
+    return text_message(f":warning: {problem}")
+
+
+_EMOJI_TEXT = {
+    ":warning:": "(!)",
+    ":large_green_circle:": "(good)",
+    ":red_circle:": "(bad)",
+    ":white_circle:": "",
+}
+_LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
+_MENTION = re.compile(r"<@([A-Z0-9]+)>")
+
+
+def _plain(text: str) -> str:
+    for code, word in _EMOJI_TEXT.items():
+        text = text.replace(code, word)
+    text = _LINK.sub(r"\2", text)
+    text = _MENTION.sub(r"@\1", text)
+    return text.replace("```", "").strip("\n")
+
+
+def _element_text(element: dict[str, Any]) -> str:
+    text = element.get("text")
+    if isinstance(text, dict):
+        return _plain(text.get("text", ""))
+    if isinstance(text, str):
+        return _plain(text)
+    if element.get("type") == "image":
+        return f"[image: {element.get('alt_text', '')}]"
+    return ""
+
+
+def blocks_as_text(payload: dict[str, Any], modal: bool = False) -> str:
+    """The text a person would read in a message's (or a modal's) blocks, for the console."""
+    lines: list[str] = []
+    if modal and payload.get("title"):
+        title = payload["title"]["text"] if isinstance(payload["title"], dict) else payload["title"]
+        lines.append(f"[form: {title}] (this opens a form in Slack)")
+    for block in payload.get("blocks", []):
+        kind = block.get("type")
+        if kind == "header":
+            lines.append(block["text"]["text"])
+            lines.append("=" * len(block["text"]["text"]))
+        elif kind == "section":
+            if block.get("text"):
+                lines.append(_plain(block["text"]["text"]))
+            for item in block.get("fields") or []:
+                lines.append(_plain(item["text"]))
+        elif kind == "context":
+            lines.append(" · ".join(t for t in map(_element_text, block["elements"]) if t))
+        elif kind == "actions":
+            labels = [_element_text(e) for e in block["elements"] if e.get("type") == "button"]
+            if labels:
+                lines.append("[" + "] [".join(labels) + "]")
+        elif kind == "input":
+            lines.append(f"{_plain(block['label']['text'])}: ____")
+        elif kind == "divider":
+            lines.append("-" * 40)
+        elif kind == "image":
+            lines.append(f"[image: {block.get('alt_text', '')}]")
+    return "\n".join(lines) if lines else _plain(payload.get("text", ""))

@@ -1,0 +1,16 @@
+"""Button clicks and other block actions; one listener per module, each with `register(app)`.
+To add one: write handlers/actions/<name>.py with `register(app)` and list it in LISTENERS."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.actions import metric_chart, metric_share
+
+LISTENERS = (metric_share, metric_chart)
+
+
+def register(app: App) -> None:
+    """Register every action listener."""
+    for listener in LISTENERS:
+        listener.register(app)

@@ -1,0 +1,42 @@
+"""The "Chart" button under a metric answer: upload a PNG of the metric over time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from bot.commands import Chart, metric_chart
+from bot.render.metric import CHART_ACTION, query_of_button
+from handlers.slack import deliver, invocation
+
+
+def handle_chart(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    """Draw the chart and upload it to the channel (files_upload_v2), titled with the query."""
+    ack()
+    asked = invocation(body, context)
+    chart = metric_chart(query_of_button(action.get("value", "")), asked)
+    if not isinstance(chart, Chart):
+        deliver(chart, respond=respond, client=client, invocation=asked)
+        return
+    client.files_upload_v2(
+        channel=asked.channel_id,
+        content=chart.png,
+        filename=chart.filename,
+        title=chart.title,
+        initial_comment=f"{chart.title}, charted for <@{asked.user_id}>",
+    )
+
+
+def register(app: App) -> None:
+    """Listen for the Chart button."""
+    app.action(CHART_ACTION)(handle_chart)

@@ -1,0 +1,33 @@
+"""The "Share to channel" button under a metric answer: post it for the whole channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from bot.commands import share_metric
+from bot.render.metric import SHARE_ACTION, query_of_button
+from handlers.slack import deliver, invocation
+
+
+def handle_share(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    """Ask the question again and post the answer in the channel, saying who shared it."""
+    ack()
+    asked = invocation(body, context)
+    reply = share_metric(query_of_button(action.get("value", "")), asked)
+    deliver(reply, respond=respond, client=client, invocation=asked)
+
+
+def register(app: App) -> None:
+    """Listen for the Share button."""
+    app.action(SHARE_ACTION)(handle_share)

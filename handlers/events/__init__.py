@@ -1,0 +1,16 @@
+"""Events API listeners; one listener per module, each with `register(app)`.
+To add one: write handlers/events/<name>.py with `register(app)` and list it in LISTENERS."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from slack_bolt import App
+
+LISTENERS: tuple[ModuleType, ...] = ()
+
+
+def register(app: App) -> None:
+    """Register every event listener."""
+    for listener in LISTENERS:
+        listener.register(app)
