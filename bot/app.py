@@ -58,14 +58,18 @@ def create_app(settings: Settings, db: Database | None = None, clock: Clock = SY
     database = db or Database.from_settings(settings)
     services = Services(settings=settings, db=database, clock=clock)
     if settings.slack_mode == "oauth":
+        client = make_client(settings, token="")
+        # Each request's token comes from the installation store; a client token (even "")
+        # would make Bolt warn that it is ignored.
+        client.token = None
         app = App(
             signing_secret=settings.slack_signing_secret,
-            client=make_client(settings, token=""),
+            client=client,
             oauth_settings=_oauth_settings(settings, database),
         )
     else:
+        # The client carries the bot token (and SLACK_API_URL, and the retry handlers).
         app = App(
-            token=settings.slack_bot_token,
             signing_secret=settings.slack_signing_secret,
             client=make_client(settings),
             # Checked on the first request instead, so start-up does not need Slack.
