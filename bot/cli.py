@@ -73,19 +73,28 @@ def console(ctx: Context) -> None:
 
 
 @cli.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: address to bind.")
 @pass_context
-def run(ctx: Context) -> None:
-    """Start the bot: connected to Slack when tokens are set, otherwise the local console."""
+def run(ctx: Context, host: str) -> None:
+    """Start the bot: Socket Mode with SLACK_APP_TOKEN, HTTP on PORT with SLACK_BOT_TOKEN or
+    SLACK_CLIENT_ID (OAuth), otherwise the local console."""
     settings = ctx.settings
     if settings.slack_mode == "console":
         click.echo("No Slack settings found (SLACK_BOT_TOKEN ...): opening the local console.")
         ctx_obj = click.get_current_context()
         ctx_obj.invoke(console)
         return
-    raise click.ClickException(
-        "Connecting to Slack is not available in this version yet; "
-        "unset the SLACK_* settings to use the local console."
-    )
+    from bot.server import run_bot, schema_problem
+
+    problem = schema_problem(ctx.db)
+    if problem:
+        raise click.ClickException(f"Cannot start: {problem} (make run does both).")
+    if settings.slack_mode != "socket" and not settings.slack_signing_secret:
+        raise click.ClickException(
+            "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to check that requests come "
+            "from Slack (Basic Information -> App Credentials in your app's settings)."
+        )
+    run_bot(settings, ctx.db, host=host)
 
 
 @cli.command("demo-data")

@@ -102,21 +102,21 @@ HELP = """\
 *War Room*: ask for numbers, read the war room, spend the fund together.
 
 *Metrics* (answers are private; use *Share to channel* to show the team)
-`/ltv channel=tiktok` lifetime value, last 30 complete days vs the 30 before
-`/cac channel=tiktok,douyin by=channel` acquisition cost, broken down by channel
-`/roi period=2026-10` return on spend for a calendar month
-`/retention d=1 since=14d grain=day` next-day retention, day by day
-`/metric ltv_cac from=2026-09-01 to=2026-09-30 kind=paid` any metric
-`/metric list` every metric with its definition
+`/ltv channel=tiktok` – lifetime value, last 30 complete days vs the 30 before
+`/cac channel=tiktok,douyin by=channel` – acquisition cost, broken down by channel
+`/roi period=2026-10` – return on spend for a calendar month
+`/retention d=1 since=14d grain=day` – next-day retention, day by day
+`/metric ltv_cac from=2026-09-01 to=2026-09-30 kind=paid` – any metric
+`/metric list` – every metric with its definition
 
 *Filters and options*: `channel=` `campaign=` `kind=paid|organic` `by=channel|campaign|kind`
 `since=14d` `period=2026-10` `from=` `to=` `grain=day|week|month` `vs=prev|yoy|none`
 
 *War room*
-`/warroom help` this help
-`/warroom settings` digest channel and time, alert thresholds (admins)
-`/warroom team` who is in marketing and operations, and who approves
-`/warroom digest now` post today's digest now
+`/warroom help` – this help
+`/warroom settings` – digest channel and time, alert thresholds (admins)
+`/warroom team` – who is in marketing and operations, and who approves
+`/warroom digest now` – post today's digest now
 
 *Innovation fund*
 `/fund propose` · `/fund list` · `/fund budget 2027 12000000` (admins)"""

@@ -1,14 +1,22 @@
-"""The local console: type what you would type in Slack, read the answer as text."""
+"""The local console: type what you would type in Slack, read the answer as text.
+
+Answers come from the same command core as Slack (bot.commands) and are the same blocks,
+shown as text (bot.render.blocks_as_text).
+"""
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong while answering that; it has been logged. Try again."
 QUIT_WORDS = {"quit", "exit", ":q", "\\q"}
 HISTORY_FILE = Path(os.environ.get("WARROOM_HISTORY", Path.home() / ".warroom_history"))
 BANNER = (
@@ -60,4 +68,9 @@ def run_console(
             continue
         if line.lower() in QUIT_WORDS:
             return 0
-        print(answer(line), file=stream, flush=True)
+        try:
+            reply = answer(line)
+        except Exception:  # one bad answer must not end the session
+            log.exception("Console command failed: %s", line)
+            reply = SORRY
+        print(reply, file=stream, flush=True)

@@ -11,6 +11,8 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.db import Database
+from bot.services import Services
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -70,5 +72,47 @@ def serve(app: App, settings: Settings, host: str = "0.0.0.0") -> None:
         SocketModeHandler(app, settings.slack_app_token).start()
         return
     server = make_http_server(app, host, settings.port)
-    log.info("Serving Slack requests on http://%s:%s%s", host, settings.port, EVENTS_PATH)
+    log.info(
+        "Serving Slack requests on http://%s:%s%s (%s mode)",
+        host,
+        server.effective_port,
+        EVENTS_PATH,
+        "OAuth, install at /slack/install"
+        if settings.slack_mode == "oauth"
+        else "single-workspace",
+    )
     server.run()
+
+
+def schema_problem(db: Database) -> str | None:
+    """Why the state store cannot be served yet (not migrated, or behind), or None."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from bot.migrate import alembic_config, is_migrated
+
+    if not is_migrated(db.state):
+        return "the database at DATABASE_URL is not migrated yet; run `warroom migrate` first"
+    script = ScriptDirectory.from_config(alembic_config(str(db.state.url)))
+    with db.state.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != set(script.get_heads()):
+        return "the database at DATABASE_URL is behind this version; run `warroom migrate`"
+    return None
+
+
+def start_background_jobs(services: Services) -> None:
+    """Start the scheduled jobs (digest, stand-up prompts, rollups, alerts) beside the app.
+
+    The scheduler lives in jobs/; this is the one place every serving mode starts it.
+    """
+
+
+def run_bot(settings: Settings, db: Database, host: str = "0.0.0.0") -> None:
+    """`warroom run` with Slack settings: build the app, start the jobs, serve until stopped."""
+    from bot.app import create_app
+
+    services = Services(settings=settings, db=db)
+    app = create_app(settings, db)
+    start_background_jobs(services)
+    serve(app, settings, host)

@@ -31,6 +31,9 @@ _EMOJI_TEXT = {
 }
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
+_CODE = re.compile(r"`([^`\n]+)`")
 
 
 def _plain(text: str) -> str:
@@ -38,7 +41,10 @@ def _plain(text: str) -> str:
         text = text.replace(code, word)
     text = _LINK.sub(r"\2", text)
     text = _MENTION.sub(r"@\1", text)
-    return text.replace("```", "").strip("\n")
+    text = text.replace("```", "")
+    text = _BOLD.sub(r"\1", text)
+    text = _ITALIC.sub(r"\1", text)
+    return _CODE.sub(r"\1", text).strip("\n")
 
 
 def _element_text(element: dict[str, Any]) -> str:

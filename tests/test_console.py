@@ -1,0 +1,83 @@
+"""The console answers through the same command core as Slack and shows the blocks as text."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.commands import WARROOM_SUBCOMMANDS, Reply, answer_text
+from bot.console import SORRY, run_console
+
+
+def _session(lines: list[str], answer) -> str:  # type: ignore[no-untyped-def]
+    feed = iter(lines)
+
+    def read(_prompt: str) -> str:
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    out = io.StringIO()
+    assert run_console(answer, read=read, out=out, history=False) == 0
+    return out.getvalue()
+
+
+def test_help_is_the_same_text_as_in_slack(settings, db) -> None:
+    text = answer_text("/warroom help", settings, db)
+    assert "/ltv channel=tiktok" in text
+    # Slack's mrkdwn marks are dropped for the terminal.
+    assert text.startswith("War Room: ask for numbers")
+    assert "`" not in text
+    assert answer_text("help", settings, db) == text
+
+
+def test_unknown_commands_say_what_to_type(settings, db) -> None:
+    text = answer_text("/ltvv channel=tiktok", settings, db)
+    assert 'Unknown command "/ltvv"' in text
+    assert '"/ltv"' in text
+    assert "/warroom help" in text
+
+
+def test_a_session_reads_until_quit(settings, db) -> None:
+    shown = _session(
+        ["", "/warroom help", "quit", "/warroom help"],
+        lambda line: answer_text(line, settings, db),
+    )
+    assert shown.count("/metric list") == 1
+
+
+def test_a_failing_answer_is_logged_and_the_session_goes_on(
+    settings, db, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode(text: str, invocation: object) -> Reply:
+        raise RuntimeError("boom in console")
+
+    monkeypatch.setitem(WARROOM_SUBCOMMANDS, "boom", explode)
+    shown = _session(
+        ["/warroom boom", "/warroom help"], lambda line: answer_text(line, settings, db)
+    )
+    assert SORRY in shown
+    assert "/ltv channel=tiktok" in shown
+    assert any("boom in console" in str(r.exc_info) for r in caplog.records if r.exc_info)
+
+
+def test_run_without_slack_settings_opens_the_console(settings, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    result = CliRunner().invoke(cli, ["run"], input="/warroom help\nquit\n")
+    assert result.exit_code == 0, result.output
+    assert "opening the local console" in result.output
+    assert "/retention d=1" in result.output
+
+
+def test_run_refuses_an_unmigrated_database(empty_db_url, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_db_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    result = CliRunner().invoke(cli, ["run"])
+    assert result.exit_code != 0
+    assert "not migrated yet" in result.output
+    assert "warroom migrate" in result.output
