@@ -175,13 +175,79 @@ def import_(ctx: Context, table: str, file: Path, skip_invalid: bool, rejects: P
 
 
 def _refresh_rollups(settings: Settings, db: Database) -> None:
-    # The rollup module lands separately; until it does, imports only mark the rollups stale.
-    # (Its owner makes this call unconditional.)
-    try:
-        from bot.metrics import rollups
-    except ImportError:
+    from bot.metrics import rollups
+
+    click.echo(str(rollups.refresh(settings, db, progress=_progress_line())))
+
+
+def _progress_line():  # type: ignore[no-untyped-def]
+    if not sys.stderr.isatty():
+        return None
+    return lambda message: click.echo(f"  {message} ...", err=True)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+@cli.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@pass_context
+def ask(ctx: Context, text: tuple[str, ...], as_json: bool) -> None:
+    """Answer TEXT as Slack would, e.g. warroom ask "/ltv channel=tiktok" (exit 2 if bad)."""
+    import json
+
+    from bot import format as fmt
+    from bot.metrics.engine import ask as ask_engine
+    from bot.metrics.parser import is_metric_list, is_metric_question
+    from bot.metrics.query import QueryError
+    from bot.metrics.registry import METRICS
+
+    line = " ".join(text).strip()
+    if is_metric_list(line):
+        if as_json:
+            rows = [
+                {
+                    "name": m.name,
+                    "aliases": list(m.aliases),
+                    "unit": m.unit,
+                    "good": m.good,
+                    "formula": m.formula,
+                }
+                for m in METRICS
+            ]
+            click.echo(json.dumps({"metrics": rows}, ensure_ascii=False))
+        else:
+            click.echo(fmt.metrics_list_text())
         return
-    rollups.refresh(settings, db)
+    if not is_metric_question(line):
+        if as_json:
+            click.echo("--json answers metric questions only (e.g. /ltv channel=tiktok)", err=True)
+            sys.exit(2)
+        from bot.commands import answer_text
+
+        click.echo(answer_text(line, ctx.settings, ctx.db))
+        return
+    try:
+        result = ask_engine(line, ctx.settings, ctx.db)
+    except QueryError as problem:
+        click.echo(str(problem), err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(fmt.result_as_json(result), ensure_ascii=False))
+    else:
+        click.echo(fmt.result_as_text(result, ctx.settings))
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Rebuild every day, not only the days that changed.")
+@pass_context
+def rollups(ctx: Context, full: bool) -> None:
+    """Bring the metric rollups up to date (only the changed days unless --full)."""
+    from bot.metrics import rollups as metric_rollups
+
+    report = metric_rollups.refresh(ctx.settings, ctx.db, full=full, progress=_progress_line())
+    click.echo(str(report))
 
 
 # --------------------------------------------------------------------------- war room

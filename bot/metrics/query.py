@@ -90,6 +90,8 @@ class Query:
     compare: Compare = "prev"
     day_n: int | None = None
     text: str = ""
+    # Said with the answer, e.g. that a period still running was cut at yesterday.
+    note: str | None = None
 
     def comparison_period(self) -> Period | None:
         """The period this one is compared with, or None for vs=none."""

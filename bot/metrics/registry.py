@@ -35,6 +35,8 @@ class Metric:
     paid_only: bool = False
     slash_command: str | None = None
     notes: tuple[str, ...] = field(default=())
+    # The measure counted as the answer's sample size (None: the days in the period).
+    sample: str | None = None
 
 
 METRICS: tuple[Metric, ...] = (
@@ -48,6 +50,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="new_customers",
+        sample="new_customers",
         label="New customers",
         unit="count",
         good="up",
@@ -57,6 +60,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="cac",
+        sample="new_customers",
         label="CAC",
         unit="currency",
         good="down",
@@ -69,6 +73,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="revenue",
+        sample="orders",
         label="Revenue",
         unit="currency",
         good="up",
@@ -78,6 +83,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="ltv",
+        sample="new_customers",
         label="LTV",
         unit="currency",
         good="up",
@@ -94,6 +100,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="ltv_cac",
+        sample="new_customers",
         label="LTV/CAC",
         unit="ratio",
         good="up",
@@ -107,6 +114,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="roi",
+        sample="signups",
         label="ROI",
         unit="ratio",
         good="up",
@@ -123,6 +131,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="retention",
+        sample="eligible",
         label="Retention",
         unit="percent",
         good="up",
@@ -138,6 +147,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="lead_conversion",
+        sample="leads",
         label="Lead conversion",
         unit="percent",
         good="up",
@@ -151,6 +161,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="cost_per_converted_lead",
+        sample="converted_leads",
         label="Cost per converted lead",
         unit="currency",
         good="down",
@@ -162,6 +173,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="repeat_rate",
+        sample="ordering_customers",
         label="Repeat rate",
         unit="percent",
         good="up",
@@ -172,6 +184,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         name="first_order_cost",
+        sample="new_customers",
         label="First-order cost",
         unit="currency",
         good="down",

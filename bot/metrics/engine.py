@@ -1,0 +1,437 @@
+"""Answers: a Query in, a Result out, read from the rollups with SQLAlchemy Core.
+
+Every ratio is sum(numerator) / sum(denominator) over the whole period, grain bucket or
+breakdown row. An empty denominator gives value None and a note saying why; never NaN,
+inf or a division by zero.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Date, and_, case, func, literal, or_, select
+
+from bot.clock import SYSTEM_CLOCK, Clock
+from bot.db import Database
+from bot.metrics import rollups
+from bot.metrics.parser import is_metric_list, load_catalog, parse
+from bot.metrics.query import Filters, Period, Query, QueryError
+from bot.metrics.registry import Metric
+from bot.metrics.result import Point, Result, Row
+from bot.models import RollupCampaign, RollupChannel, RollupMeta
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+__all__ = ["QueryError", "answer", "ask", "buckets", "is_metric_list"]
+
+RD, RR, RC = rollups.RD, rollups.RR, rollups.RC
+CH = RollupChannel.__table__
+DAILY = set(rollups.DAILY_COLUMNS)
+REPEAT = {"repeat_customers", "ordering_customers"}
+
+Key = Any  # None (the total), a dimension value, or a bucket's first day
+
+
+def ask(text: str, settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Result:
+    """Answer what a person typed ("/ltv channel=tiktok"); raises QueryError for bad input."""
+    catalog = load_catalog(db.analytics)
+    query = parse(text, catalog, clock.today(settings.tz))
+    return answer(query, settings, db, clock)
+
+
+def buckets(period: Period, grain: str) -> list[tuple[date, date]]:
+    """The grain's buckets inside the period: days, ISO weeks (Monday first) or calendar
+    months, each clipped to the period and labelled by its first day."""
+    out: list[tuple[date, date]] = []
+    start = period.start
+    while start <= period.end:
+        if grain == "day":
+            end = start
+        elif grain == "week":
+            end = start + timedelta(days=6 - start.weekday())
+        else:
+            end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        end = min(end, period.end)
+        out.append((start, end))
+        start = end + timedelta(days=1)
+    return out
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where the numbers come from: one period, the filters, the day N, yesterday."""
+
+    period: Period
+    filters: Filters
+    day_n: int
+    yesterday: date
+
+
+def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Result:
+    """Answer an already built Query from the rollups (refreshing them first when stale)."""
+    if rollups.needs_refresh(settings, db):
+        rollups.refresh(settings, db, clock)
+    yesterday = clock.yesterday(settings.tz)
+    metric = query.metric
+    with db.state.connect() as connection:
+        meta = connection.execute(
+            select(RollupMeta.first_day, RollupMeta.data_through).where(
+                RollupMeta.name == rollups.META
+            )
+        ).first()
+        first_day, through = (meta.first_day, meta.data_through) if meta else (None, None)
+        calc = _Calculator(connection, metric, settings, query.day_n or 1, yesterday)
+        scope = _Scope(query.period, query.filters, query.day_n or 1, yesterday)
+        notes: list[str] = [query.note] if query.note else []
+        loaded = _loaded(query.period, first_day, through)
+        if loaded is not None:
+            total = calc.fetch(scope, None)
+            num, den, sample = total.get(None, (0.0, 0.0, 0.0))
+            value, empty = calc.value(num, den, query.filters, query.period)
+            if empty:
+                notes.append(empty)
+            if through is not None and query.period.end > through:
+                notes.append(f"data loaded through {through}")
+        else:
+            num, den, sample, value = 0.0, 0.0, 0.0, None
+            notes.append(_not_loaded(first_day, through))
+        maturity = None
+        if metric.margin and loaded is not None:
+            maturity = calc.maturity(scope, settings.ltv_horizon_days)
+            if maturity is not None and maturity < 1:
+                notes.append(f"cohort {_percent(maturity)} mature")
+        previous_value = None
+        previous = query.comparison_period()
+        if previous is not None and _loaded(previous, first_day, through) is not None:
+            prev_scope = _Scope(previous, query.filters, scope.day_n, yesterday)
+            p_num, p_den, _ = calc.fetch(prev_scope, None).get(None, (0.0, 0.0, 0.0))
+            previous_value, _ = calc.value(p_num, p_den, query.filters, previous)
+        rows: tuple[Row, ...] = ()
+        if query.by and loaded is not None:
+            rows = calc.breakdown(scope, query.by)
+        series: tuple[Point, ...] = ()
+        previous_series: tuple[Point, ...] = ()
+        if query.grain and loaded is not None:
+            series = calc.series(scope, query.grain)
+            if previous is not None and _loaded(previous, first_day, through) is not None:
+                prev_scope = _Scope(previous, query.filters, scope.day_n, yesterday)
+                previous_series = calc.series(prev_scope, query.grain)
+    if metric.sample is None:
+        sample = float(query.period.days)
+    margin = settings.gross_margin if metric.margin else 1.0
+    return Result(
+        query=query,
+        value=value,
+        numerator=num * margin,
+        denominator=den if metric.denominator else None,
+        previous_value=previous_value,
+        sample_size=int(round(sample)),
+        maturity=maturity,
+        breakdown=rows,
+        series=series,
+        previous_series=previous_series,
+        note="; ".join(notes) or None,
+        data_through=through,
+    )
+
+
+def _loaded(period: Period, first: date | None, through: date | None) -> Period | None:
+    if first is None or through is None or period.start > through or period.end < first:
+        return None
+    return period
+
+
+def _not_loaded(first: date | None, through: date | None) -> str:
+    if through is None:
+        return "no data loaded yet (warroom import or warroom demo-data)"
+    return f"no data loaded for this period (data runs from {first} to {through})"
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+class _Calculator:
+    """Runs the rollup queries for one metric on one connection."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        metric: Metric,
+        settings: Settings,
+        day_n: int,
+        yesterday: date,
+    ) -> None:
+        self.connection = connection
+        self.metric = metric
+        self.settings = settings
+        self.day_n = day_n
+        self.yesterday = yesterday
+        self.margin = settings.gross_margin if metric.margin else 1.0
+        measures = [metric.numerator, metric.denominator, metric.sample]
+        self.measures = list(dict.fromkeys(name for name in measures if name))
+
+    # ------------------------------------------------------------------ values
+
+    def value(
+        self, num: float, den: float | None, filters: Filters, period: Period
+    ) -> tuple[float | None, str | None]:
+        """The metric's value from summed measures, or None and why."""
+        metric = self.metric
+        if metric.denominator is None:
+            return (int(num) if metric.unit == "count" else float(num)), None
+        if not den:
+            return None, self.empty_note(filters, period)
+        return num * self.margin / den, None
+
+    def empty_note(self, filters: Filters, period: Period | None = None) -> str:
+        """Why the denominator is empty ("no spend for tiktok in this period")."""
+        scope = _scope_words(filters)
+        what = {
+            "spend": "no spend",
+            "new_customers": "no new customers",
+            "leads": "no leads",
+            "converted_leads": "no converted leads",
+            "ordering_customers": "no orders",
+            "eligible": "no sign-ups",
+        }[self.metric.denominator]  # type: ignore[index]
+        if self.metric.denominator == "eligible" and period is not None:
+            cutoff = self.yesterday - timedelta(days=self.day_n)
+            if period.end > cutoff:
+                return (
+                    f"day {self.day_n} has not happened yet for sign-ups{scope} in this period"
+                    if period.start > cutoff
+                    else f"no sign-ups{scope} whose day {self.day_n} has happened in this period"
+                )
+        return f"{what}{scope} in this period"
+
+    # ----------------------------------------------------------------- queries
+
+    def fetch(self, scope: _Scope, group: str | None, grain: str | None = None) -> dict:
+        """{key: (numerator, denominator, sample)} for the metric's measures."""
+        sums: dict[str, dict[Key, float]] = {}
+        daily = [m for m in self.measures if m in DAILY]
+        if daily:
+            sums.update(self._daily(scope, daily, group, grain))
+        if "eligible" in self.measures:
+            sums["eligible"] = self._daily(scope, ["signups"], group, grain, eligible=True)[
+                "signups"
+            ]
+        if "retained" in self.measures:
+            sums["retained"] = self._retained(scope, group, grain)
+        if REPEAT & set(self.measures):
+            sums.update(self._repeat(scope, group, grain))
+        keys: set[Key] = set()
+        for values in sums.values():
+            keys.update(values)
+        metric = self.metric
+        out = {}
+        for key in keys:
+            num = sums[metric.numerator].get(key, 0.0)
+            den = sums[metric.denominator].get(key, 0.0) if metric.denominator else None
+            sample = sums[metric.sample].get(key, 0.0) if metric.sample else 0.0
+            out[key] = (num, den, sample)
+        return out
+
+    def _group(self, table: Any, anchor: Any, scope: _Scope, group: str | None, grain: str | None):
+        if group is None:
+            return None
+        if group == "channel":
+            return table.c.channel
+        if group == "campaign":
+            return table.c.campaign_id
+        if group == "kind":
+            return func.coalesce(CH.c.kind, "unknown")
+        if grain == "day":
+            return anchor
+        return case(
+            *[
+                (anchor.between(start, end), literal(start, Date))
+                for start, end in buckets(scope.period, grain)  # type: ignore[arg-type]
+            ],
+            else_=literal(None, Date),
+        )
+
+    def _from(self, table: Any, scope: _Scope, group: str | None) -> Any:
+        if scope.filters.kind or group == "kind":
+            return table.outerjoin(CH, CH.c.key == table.c.channel)
+        return table
+
+    def _where(self, table: Any, anchor: Any, scope: _Scope, last: date) -> list[Any]:
+        conditions = [anchor >= scope.period.start, anchor <= last]
+        filters = scope.filters
+        if filters.channels:
+            conditions.append(table.c.channel.in_(filters.channels))
+        if filters.campaigns:
+            conditions.append(table.c.campaign_id.in_(filters.campaigns))
+        if filters.kind:
+            conditions.append(CH.c.kind == filters.kind)
+        return conditions
+
+    def _run(self, inner: Any, names: list[str], group: str | None) -> dict[str, dict[Key, float]]:
+        sub = inner.subquery("facts")
+        sums = [func.coalesce(func.sum(sub.c[name]), 0).label(name) for name in names]
+        query = select(*sums) if group is None else select(sub.c.key, *sums).group_by(sub.c.key)
+        out: dict[str, dict[Key, float]] = {name: {} for name in names}
+        for row in self.connection.execute(query):
+            key = row.key if group is not None else None
+            for name in names:
+                out[name][key] = float(row._mapping[name] or 0)
+        return out
+
+    def _daily(
+        self,
+        scope: _Scope,
+        names: list[str],
+        group: str | None,
+        grain: str | None,
+        eligible: bool = False,
+    ) -> dict[str, dict[Key, float]]:
+        last = scope.period.end
+        if eligible:
+            # Only sign-up days whose day N is already complete count.
+            last = min(last, scope.yesterday - timedelta(days=scope.day_n))
+        key = self._group(RD, RD.c.day, scope, group, grain)
+        columns = [RD.c[name].label(name) for name in names]
+        if key is not None:
+            columns.insert(0, key.label("key"))
+        inner = (
+            select(*columns)
+            .select_from(self._from(RD, scope, group))
+            .where(*self._where(RD, RD.c.day, scope, last))
+        )
+        return self._run(inner, names, group)
+
+    def _retained(self, scope: _Scope, group: str | None, grain: str | None) -> dict[Key, float]:
+        last = min(scope.period.end, scope.yesterday - timedelta(days=scope.day_n))
+        key = self._group(RR, RR.c.signup_day, scope, group, grain)
+        columns = [RR.c.active_users.label("retained")]
+        if key is not None:
+            columns.insert(0, key.label("key"))
+        inner = (
+            select(*columns)
+            .select_from(self._from(RR, scope, group))
+            .where(RR.c.age == scope.day_n, *self._where(RR, RR.c.signup_day, scope, last))
+        )
+        return self._run(inner, ["retained"], group)["retained"]
+
+    def _repeat(
+        self, scope: _Scope, group: str | None, grain: str | None
+    ) -> dict[str, dict[Key, float]]:
+        # A customer's first order day inside [start, end] is the row whose previous order
+        # day is before start; they have 2+ orders in it when that row has 2+ orders, or when
+        # the next row's previous day is that first day (prev2 before start) with 1 order.
+        key = self._group(RC, RC.c.day, scope, group, grain)
+        start: Any = literal(scope.period.start, Date)
+        if group == "bucket":
+            start = key
+        first_in = or_(RC.c.prev_day.is_(None), RC.c.prev_day < start)
+        second_in = and_(
+            RC.c.prev_day >= start,
+            or_(RC.c.prev2_day.is_(None), RC.c.prev2_day < start),
+            RC.c.prev_orders == 1,
+        )
+        columns = [
+            case((first_in, 1), else_=0).label("ordering_customers"),
+            case((and_(first_in, RC.c.orders >= 2), 1), (second_in, 1), else_=0).label(
+                "repeat_customers"
+            ),
+        ]
+        if key is not None:
+            columns.insert(0, key.label("key"))
+        inner = (
+            select(*columns)
+            .select_from(self._from(RC, scope, group))
+            .where(*self._where(RC, RC.c.day, scope, scope.period.end))
+        )
+        return self._run(inner, ["ordering_customers", "repeat_customers"], group)
+
+    def maturity(self, scope: _Scope, horizon: int) -> float | None:
+        """Share of the period's new customers whose LTV horizon is fully observed."""
+        cutoff = self.yesterday - timedelta(days=horizon)
+        mature = case((RD.c.day <= cutoff, RD.c.new_customers), else_=0)
+        inner = (
+            select(RD.c.new_customers.label("all"), mature.label("mature"))
+            .select_from(self._from(RD, scope, None))
+            .where(*self._where(RD, RD.c.day, scope, scope.period.end))
+        )
+        sums = self._run(inner, ["all", "mature"], None)
+        total = sums["all"].get(None, 0.0)
+        return sums["mature"].get(None, 0.0) / total if total else None
+
+    # ------------------------------------------------------------- shapes
+
+    def breakdown(self, scope: _Scope, by: str) -> tuple[Row, ...]:
+        """One row per channel, campaign or kind with any data; empty denominators noted."""
+        labels = self._labels(by)
+        rows = []
+        for key, (num, den, _sample) in self.fetch(scope, by).items():
+            if not num and not den:
+                continue
+            shown = "none" if key in ("", None) else str(key)
+            row_filters = _row_filters(scope.filters, by, key)
+            value, note = self.value(num, den, row_filters, scope.period)
+            rows.append(
+                Row(
+                    key=shown,
+                    label=labels.get(key, "no campaign" if shown == "none" else shown),
+                    value=value,
+                    numerator=num * self.margin,
+                    denominator=den,
+                    note=note,
+                )
+            )
+        good_up = self.metric.good == "up"
+        rows.sort(
+            key=lambda row: (
+                row.value is None,
+                -(row.value or 0) if good_up else (row.value or 0),
+                row.key,
+            )
+        )
+        return tuple(rows)
+
+    def series(self, scope: _Scope, grain: str) -> tuple[Point, ...]:
+        """The metric per grain bucket over the period (every bucket, empty ones included)."""
+        values = self.fetch(scope, "bucket", grain)
+        points = []
+        for start, end in buckets(scope.period, grain):
+            num, den, _ = values.get(start, (0.0, 0.0, 0.0))
+            bucket = Period(start, end)
+            value, _ = self.value(num, den, scope.filters, bucket)
+            points.append(Point(start, value))
+        return tuple(points)
+
+    def _labels(self, by: str) -> dict[Key, str]:
+        if by == "channel":
+            rows = self.connection.execute(select(RollupChannel.key, RollupChannel.name))
+        elif by == "campaign":
+            rows = self.connection.execute(select(RollupCampaign.id, RollupCampaign.name))
+        else:
+            return {}
+        return {key: name for key, name in rows}
+
+
+def _row_filters(filters: Filters, by: str, key: Key) -> Filters:
+    if by == "channel":
+        return Filters(channels=(key,), campaigns=filters.campaigns, kind=filters.kind)
+    if by == "campaign":
+        return Filters(channels=filters.channels, campaigns=(key or "none",), kind=filters.kind)
+    return Filters(channels=filters.channels, campaigns=filters.campaigns, kind=key)
+
+
+def _scope_words(filters: Filters) -> str:
+    parts = []
+    if filters.channels:
+        parts.append(", ".join(filters.channels))
+    if filters.campaigns:
+        names = ["no campaign" if c in ("", "none") else c for c in filters.campaigns]
+        parts.append("campaign " + ", ".join(names))
+    if filters.kind:
+        parts.append(f"{filters.kind} channels")
+    return " for " + " / ".join(parts) if parts else ""

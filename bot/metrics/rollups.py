@@ -1,0 +1,487 @@
+"""Rollups: the growth facts aggregated per day, channel and campaign, in the state store.
+
+Every answer reads these tables only. A refresh recomputes, with set-based aggregate SQL,
+the anchor days that the changed fact days can reach (a new order can change the LTV of a
+cohort up to LTV_HORIZON_DAYS earlier, the ROI of sign-ups up to ROI_WINDOW_DAYS earlier,
+retention up to 90 days earlier), deletes those days and inserts them again in one
+transaction, then clears the stale mark. When the facts live in another database
+(ANALYTICS_DATABASE_URL) the aggregates are read there and bulk-written to the state store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    union_all,
+)
+
+from bot.bulk import insert_frame
+from bot.clock import SYSTEM_CLOCK, Clock
+from bot.db import Database
+from bot.metrics.registry import MAX_RETENTION_DAY
+from bot.metrics.sql import day_of, days_between
+from bot.models import (
+    Activity,
+    Campaign,
+    Channel,
+    Lead,
+    Order,
+    RollupCampaign,
+    RollupChannel,
+    RollupCustomerDay,
+    RollupDaily,
+    RollupMeta,
+    RollupRetention,
+    RollupState,
+    Spend,
+    User,
+)
+from bot.settings import Settings
+from bot.staleness import ROLLUPS
+
+log = logging.getLogger(__name__)
+
+META = "metrics"
+DAILY_COLUMNS = (
+    "spend",
+    "impressions",
+    "clicks",
+    "signups",
+    "new_customers",
+    "revenue",
+    "orders",
+    "ltv_revenue",
+    "roi_revenue",
+    "leads",
+    "converted_leads",
+)
+
+S, U, L, A = Spend.__table__, User.__table__, Lead.__table__, Activity.__table__
+O = Order.__table__  # noqa: E741 (the orders table, beside S, U, L, A)
+RD, RR, RC = RollupDaily.__table__, RollupRetention.__table__, RollupCustomerDay.__table__
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What a refresh did: "full", "incremental" or "none", from which day, how long."""
+
+    mode: str
+    from_day: date | None
+    seconds: float
+    data_through: date | None
+
+    def __str__(self) -> str:
+        if self.mode == "none":
+            return "Rollups are up to date."
+        scope = "all days" if self.from_day is None else f"days from {self.from_day}"
+        through = f"; data through {self.data_through}" if self.data_through else ""
+        return f"Rollups refreshed ({self.mode}, {scope}) in {self.seconds:.1f} s{through}."
+
+
+@dataclass(frozen=True)
+class _Params:
+    horizon: int
+    roi_window: int
+    lead_window: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> _Params:
+        return cls(settings.ltv_horizon_days, settings.roi_window_days, settings.lead_window_days)
+
+    def matches(self, meta: RollupMeta | None) -> bool:
+        return meta is not None and (
+            meta.ltv_horizon_days,
+            meta.roi_window_days,
+            meta.lead_window_days,
+        ) == (self.horizon, self.roi_window, self.lead_window)
+
+
+def _ts(day: date | None) -> datetime | None:
+    return None if day is None else datetime(day.year, day.month, day.day)
+
+
+def _zeros(present: dict[str, Any]) -> list[Any]:
+    return [present.get(name, literal_column("0")).label(name) for name in DAILY_COLUMNS]
+
+
+def _campaign(column: Any) -> Any:
+    return func.coalesce(column, "")
+
+
+def daily_select(dialect: str, params: _Params, lo: date | None) -> Select[Any]:
+    """Every rollup_daily row whose anchor day is `lo` or later (all rows when lo is None)."""
+    lo_ts = _ts(lo)
+    signup_day = day_of(U.c.signed_up_at, dialect)
+    order_day = day_of(O.c.ordered_at, dialect)
+
+    first = select(O.c.user_id, func.min(O.c.ordered_at).label("first_at")).group_by(O.c.user_id)
+    if lo_ts is not None:
+        # A cohort anchored before lo cannot change, and lead conversions need first >= lead.
+        first = first.having(func.min(O.c.ordered_at) >= lo_ts)
+    fo = first.cte("first_orders")
+    first_day = day_of(fo.c.first_at, dialect)
+
+    spend = select(
+        S.c.date.label("day"),
+        S.c.channel.label("channel"),
+        S.c.campaign_id.label("campaign_id"),
+        *_zeros(
+            {
+                "spend": func.sum(S.c.amount),
+                "impressions": func.sum(S.c.impressions),
+                "clicks": func.sum(S.c.clicks),
+            }
+        ),
+    ).group_by(S.c.date, S.c.channel, S.c.campaign_id)
+    signups = select(
+        signup_day.label("day"),
+        U.c.channel,
+        _campaign(U.c.campaign_id).label("campaign_id"),
+        *_zeros({"signups": func.count()}),
+    ).group_by(signup_day, U.c.channel, _campaign(U.c.campaign_id))
+    revenue = (
+        select(
+            order_day.label("day"),
+            U.c.channel,
+            _campaign(U.c.campaign_id).label("campaign_id"),
+            *_zeros({"revenue": func.sum(O.c.amount), "orders": func.count()}),
+        )
+        .select_from(O.join(U, U.c.id == O.c.user_id))
+        .group_by(order_day, U.c.channel, _campaign(U.c.campaign_id))
+    )
+    customers = (
+        select(
+            first_day.label("day"),
+            U.c.channel,
+            _campaign(U.c.campaign_id).label("campaign_id"),
+            *_zeros({"new_customers": func.count()}),
+        )
+        .select_from(fo.join(U, U.c.id == fo.c.user_id))
+        .group_by(first_day, U.c.channel, _campaign(U.c.campaign_id))
+    )
+    ltv = (
+        select(
+            first_day.label("day"),
+            U.c.channel,
+            _campaign(U.c.campaign_id).label("campaign_id"),
+            *_zeros({"ltv_revenue": func.sum(O.c.amount)}),
+        )
+        .select_from(
+            O.join(fo, fo.c.user_id == O.c.user_id).join(U, U.c.id == O.c.user_id),
+        )
+        .where(days_between(order_day, first_day, dialect) <= params.horizon)
+        .group_by(first_day, U.c.channel, _campaign(U.c.campaign_id))
+    )
+    roi_age = days_between(order_day, signup_day, dialect)
+    roi = (
+        select(
+            signup_day.label("day"),
+            U.c.channel,
+            _campaign(U.c.campaign_id).label("campaign_id"),
+            *_zeros({"roi_revenue": func.sum(O.c.amount)}),
+        )
+        .select_from(O.join(U, U.c.id == O.c.user_id))
+        .where(roi_age >= 0, roi_age <= params.roi_window)
+        .group_by(signup_day, U.c.channel, _campaign(U.c.campaign_id))
+    )
+    lead_day = day_of(L.c.created_at, dialect)
+    lead_age = days_between(first_day, lead_day, dialect)
+    converted = case(
+        (
+            (fo.c.first_at.is_not(None)) & (lead_age >= 0) & (lead_age <= params.lead_window),
+            1,
+        ),
+        else_=0,
+    )
+    leads = (
+        select(
+            lead_day.label("day"),
+            L.c.channel,
+            _campaign(L.c.campaign_id).label("campaign_id"),
+            *_zeros({"leads": func.count(), "converted_leads": func.sum(converted)}),
+        )
+        .select_from(L.outerjoin(fo, fo.c.user_id == L.c.user_id))
+        .group_by(lead_day, L.c.channel, _campaign(L.c.campaign_id))
+    )
+    if lo_ts is not None:
+        spend = spend.where(S.c.date >= lo)
+        signups = signups.where(U.c.signed_up_at >= lo_ts)
+        revenue = revenue.where(O.c.ordered_at >= lo_ts)
+        roi = roi.where(U.c.signed_up_at >= lo_ts)
+        leads = leads.where(L.c.created_at >= lo_ts)
+    parts = union_all(spend, signups, revenue, customers, ltv, roi, leads).subquery("parts")
+    return select(
+        parts.c.day,
+        parts.c.channel,
+        parts.c.campaign_id,
+        *[func.coalesce(func.sum(parts.c[name]), 0).label(name) for name in DAILY_COLUMNS],
+    ).group_by(parts.c.day, parts.c.channel, parts.c.campaign_id)
+
+
+def retention_select(dialect: str, lo: date | None) -> Select[Any]:
+    """rollup_retention rows (active users by sign-up day and age 0..90) from sign-up day lo."""
+    signup_day = day_of(U.c.signed_up_at, dialect)
+    age = days_between(A.c.date, signup_day, dialect)
+    query = (
+        select(
+            signup_day.label("signup_day"),
+            U.c.channel,
+            _campaign(U.c.campaign_id).label("campaign_id"),
+            age.label("age"),
+            func.count().label("active_users"),
+        )
+        .select_from(A.join(U, U.c.id == A.c.user_id))
+        .where(age >= 0, age <= MAX_RETENTION_DAY)
+        .group_by(signup_day, U.c.channel, _campaign(U.c.campaign_id), age)
+    )
+    if lo is not None:
+        query = query.where(U.c.signed_up_at >= _ts(lo))
+    return query
+
+
+def customer_days_select(dialect: str, lo: date | None) -> Select[Any]:
+    """rollup_customer_days rows (customer, day, orders, two previous order days) from day lo."""
+    order_day = day_of(O.c.ordered_at, dialect)
+    per_day = select(O.c.user_id, order_day.label("day"), func.count().label("orders")).group_by(
+        O.c.user_id, order_day
+    )
+    if lo is not None:
+        # Only customers with orders from lo on can have changed rows.
+        touched = select(O.c.user_id).where(O.c.ordered_at >= _ts(lo))
+        per_day = per_day.where(O.c.user_id.in_(touched))
+    days = per_day.subquery("days")
+    window = {"partition_by": days.c.user_id, "order_by": days.c.day}
+    lagged = select(
+        days.c.user_id,
+        days.c.day,
+        days.c.orders,
+        func.lag(days.c.day, 1).over(**window).label("prev_day"),
+        func.lag(days.c.orders, 1).over(**window).label("prev_orders"),
+        func.lag(days.c.day, 2).over(**window).label("prev2_day"),
+    ).subquery("lagged")
+    query = select(
+        lagged.c.day,
+        lagged.c.user_id,
+        U.c.channel,
+        _campaign(U.c.campaign_id).label("campaign_id"),
+        lagged.c.orders,
+        lagged.c.prev_day,
+        lagged.c.prev_orders,
+        lagged.c.prev2_day,
+    ).select_from(lagged.join(U, U.c.id == lagged.c.user_id))
+    if lo is not None:
+        query = query.where(lagged.c.day >= lo)
+    return query
+
+
+def _copy(
+    state: Connection,
+    analytics: Connection,
+    table: Any,
+    query: Select[Any],
+    same_database: bool,
+) -> None:
+    columns = [column.name for column in query.selected_columns]
+    if same_database:
+        state.execute(insert(table).from_select(columns, query))
+        return
+    # Another database: aggregate there, then bulk-write here (rows are already aggregated).
+    result = analytics.execute(query)
+    integers = [name for name in columns if isinstance(table.c[name].type, Integer)]
+    while chunk := result.fetchmany(100_000):
+        frame = pd.DataFrame(chunk, columns=columns)
+        # Nullable integer columns would otherwise come back as floats ("1.0").
+        frame[integers] = frame[integers].astype("Int64")
+        insert_frame(state, table, frame)
+
+
+def _data_range(analytics: Connection) -> tuple[date | None, date | None]:
+    dialect = analytics.dialect.name
+    candidates = [
+        select(func.min(S.c.date), func.max(S.c.date)),
+        select(func.min(U.c.signed_up_at), func.max(U.c.signed_up_at)),
+        select(func.min(O.c.ordered_at), func.max(O.c.ordered_at)),
+        select(func.min(A.c.date), func.max(A.c.date)),
+        select(func.min(L.c.created_at), func.max(L.c.created_at)),
+    ]
+    firsts: list[date] = []
+    lasts: list[date] = []
+    for query in candidates:
+        low, high = analytics.execute(query).one()
+        for value, bucket in ((low, firsts), (high, lasts)):
+            if value is not None:
+                bucket.append(_as_date(value, dialect))
+    return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+
+def _as_date(value: Any, _dialect: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _copy_catalog(state: Connection, analytics: Connection) -> None:
+    channels = analytics.execute(
+        select(Channel.key, Channel.name, Channel.kind).order_by(Channel.key)
+    ).all()
+    campaigns = analytics.execute(
+        select(Campaign.id, Campaign.channel, Campaign.name).order_by(Campaign.id)
+    ).all()
+    state.execute(delete(RollupChannel))
+    state.execute(delete(RollupCampaign))
+    if channels:
+        state.execute(insert(RollupChannel), [dict(row._mapping) for row in channels])
+    if campaigns:
+        state.execute(insert(RollupCampaign), [dict(row._mapping) for row in campaigns])
+
+
+def _lock_state(state: Connection) -> RollupState | None:
+    query = select(RollupState.__table__).where(RollupState.name == ROLLUPS)
+    if state.dialect.name == "postgresql":
+        # Two refreshes at once would both delete and insert the same days: serialise them.
+        query = query.with_for_update()
+    row = state.execute(query).first()
+    if row is None:
+        state.execute(insert(RollupState).values(name=ROLLUPS, stale=True))
+        row = state.execute(query).first()
+    return row  # type: ignore[return-value]
+
+
+def refresh(
+    settings: Settings,
+    db: Database,
+    clock: Clock = SYSTEM_CLOCK,
+    full: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> RefreshReport:
+    """Bring the rollups up to date: the stale days only, everything when `full` or when the
+    metric parameters changed since the last build."""
+    started = time.perf_counter()
+    say = progress or (lambda _message: None)
+    params = _Params.of(settings)
+    same = db.analytics is db.state
+    with db.write() as session:
+        state = session.connection()
+        mark = _lock_state(state)
+        meta_row = state.execute(
+            select(RollupMeta.__table__).where(RollupMeta.name == META)
+        ).first()
+        meta = RollupMeta(**meta_row._mapping) if meta_row is not None else None
+        stale, stale_from = bool(mark.stale), mark.stale_from  # type: ignore[union-attr]
+        rebuild = full or not params.matches(meta) or (stale and stale_from is None)
+        if not rebuild and not stale:
+            return RefreshReport("none", None, time.perf_counter() - started, _through(meta))
+        analytics = state if same else db.analytics.connect()
+        try:
+            first_day, data_through = _data_range(analytics)
+            lo = None if rebuild else stale_from
+            _rebuild(state, analytics, params, lo, same, say)
+            values = {
+                "ltv_horizon_days": params.horizon,
+                "roi_window_days": params.roi_window,
+                "lead_window_days": params.lead_window,
+                "first_day": first_day,
+                "data_through": data_through,
+                "built_at": clock.now().replace(tzinfo=None),
+            }
+            state.execute(delete(RollupMeta).where(RollupMeta.name == META))
+            state.execute(insert(RollupMeta).values(name=META, **values))
+            # Clear the mark only if no import widened it while we worked (PostgreSQL lets
+            # imports commit meanwhile; they will be picked up by the next refresh).
+            state.execute(
+                RollupState.__table__.update()
+                .where(RollupState.name == ROLLUPS)
+                .where(_same_mark(mark))
+                .values(
+                    stale=False, stale_from=None, stale_to=None, refreshed_at=values["built_at"]
+                )
+            )
+        finally:
+            if not same:
+                analytics.close()
+    seconds = time.perf_counter() - started
+    report = RefreshReport("full" if lo is None else "incremental", lo, seconds, data_through)
+    log.info("%s", report)
+    return report
+
+
+def _same_mark(mark: Any) -> Any:
+    table = RollupState.__table__
+    if mark.marked_at is None:
+        return table.c.marked_at.is_(None)
+    return table.c.marked_at == mark.marked_at
+
+
+def _through(meta: RollupMeta | None) -> date | None:
+    return meta.data_through if meta is not None else None
+
+
+def _rebuild(
+    state: Connection,
+    analytics: Connection,
+    params: _Params,
+    lo: date | None,
+    same: bool,
+    say: Callable[[str], None],
+) -> None:
+    dialect = analytics.dialect.name
+    say("copying channels and campaigns")
+    _copy_catalog(state, analytics)
+    lookback = max(params.horizon, params.roi_window, params.lead_window)
+    daily_lo = None if lo is None else lo - timedelta(days=lookback)
+    retention_lo = None if lo is None else lo - timedelta(days=MAX_RETENTION_DAY)
+    steps = (
+        ("daily measures", RD, RD.c.day, daily_lo, daily_select(dialect, params, daily_lo)),
+        (
+            "retention",
+            RR,
+            RR.c.signup_day,
+            retention_lo,
+            retention_select(dialect, retention_lo),
+        ),
+        ("customer days", RC, RC.c.day, lo, customer_days_select(dialect, lo)),
+    )
+    for label, table, anchor, low, query in steps:
+        say(f"rebuilding {label}" + (f" from {low}" if low else ""))
+        state.execute(delete(table) if low is None else delete(table).where(anchor >= low))
+        _copy(state, analytics, table, query, same)
+
+
+def data_through(db: Database) -> date | None:
+    """The latest day of loaded facts as of the last refresh (None before the first)."""
+    with db.state.connect() as connection:
+        return connection.execute(
+            select(RollupMeta.data_through).where(RollupMeta.name == META)
+        ).scalar()
+
+
+def needs_refresh(settings: Settings, db: Database) -> bool:
+    """True when facts changed since the last refresh, the rollups were never built, or the
+    metric parameters (LTV_HORIZON_DAYS ...) differ from the ones they were built with."""
+    with db.state.connect() as connection:
+        row = connection.execute(
+            select(RollupState.stale).where(RollupState.name == ROLLUPS)
+        ).first()
+        meta_row = connection.execute(
+            select(RollupMeta.__table__).where(RollupMeta.name == META)
+        ).first()
+    meta = RollupMeta(**meta_row._mapping) if meta_row is not None else None
+    return row is None or bool(row.stale) or not _Params.of(settings).matches(meta)
