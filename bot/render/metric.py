@@ -37,6 +37,17 @@ def query_of_button(value: str) -> str:
         return ""
 
 
+def change_mark(result: Result) -> str:
+    """Green when the metric moved the good way (CAC down, LTV up), red when the bad way."""
+    change = result.change
+    if change is None:
+        return ""
+    if change == 0:
+        return ":white_circle:"
+    improved = (change > 0) == (result.query.metric.good == "up")
+    return ":large_green_circle:" if improved else ":red_circle:"
+
+
 def metric_blocks(
     result: Result, settings: Settings, *, buttons: bool = True, shared_by: str | None = None
 ) -> list[Block]:
@@ -48,7 +59,7 @@ def metric_blocks(
     lines = [f"*{headline}*"]
     change = fmt.format_change_line(result, settings.currency)
     if change:
-        lines.append(change)
+        lines.append(f"{change_mark(result)} {change}".strip())
     if result.note:
         lines.append(f"_{result.note}_")
     for warning in result.warnings:
@@ -63,7 +74,7 @@ def metric_blocks(
         out.extend(kit.lines_to_sections(fmt.breakdown_lines(result, settings.currency), code=True))
     elif result.series:
         out.extend(kit.lines_to_sections(fmt.series_lines(result, settings.currency), code=True))
-    if buttons:
+    if buttons and result.value is not None:
         value = button_value(result.query.text)
         actions = ActionsBlock(
             elements=[

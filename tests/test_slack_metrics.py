@@ -1,0 +1,189 @@
+"""Metric commands end to end: signed slash commands in, answers at the response_url.
+
+The data set is tiny and built by hand so every expected number is obvious:
+the clock stands at 2026-11-02, so "last 30 days" is 2026-10-03 .. 2026-11-01 and the
+previous period 2026-09-03 .. 2026-10-02.
+
+- tiktok (paid): spend 1,000 + 500 in the period, 1,200 before; customers u1 u2 u3 in the
+  period (first orders 100, 50, 30), u5 before  -> CAC 500 now, 1,200 before (▼ 58.3%, good)
+- douyin (paid): spend 900; customer u4 (first order 200)            -> CAC 900
+- blended CAC in the period: (1,500 + 900) / 4 = 600
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import event, insert
+
+from bot.metrics.rollups import refresh
+from bot.models import Activity, Channel, Order, Spend, User
+from bot.render.metric import CHART_ACTION, SHARE_ACTION, button_value
+
+
+@pytest.fixture
+def loaded(slack_env):
+    """slack_env with the hand-built data set loaded and the rollups built."""
+    channels = [
+        {"key": "tiktok", "name": "TikTok", "kind": "paid", "roi_benchmark": 2.0},
+        {"key": "douyin", "name": "Douyin", "kind": "paid", "roi_benchmark": 2.0},
+    ]
+    spend = [
+        {"date": date(2026, 10, 10), "channel": "tiktok", "campaign_id": "", "amount": 1000},
+        {"date": date(2026, 10, 20), "channel": "tiktok", "campaign_id": "", "amount": 500},
+        {"date": date(2026, 10, 15), "channel": "douyin", "campaign_id": "", "amount": 900},
+        {"date": date(2026, 9, 10), "channel": "tiktok", "campaign_id": "", "amount": 1200},
+        {"date": date(2026, 11, 1), "channel": "douyin", "campaign_id": "", "amount": 0},
+    ]
+    users = [
+        ("u1", datetime(2026, 10, 10, 9), "tiktok"),
+        ("u2", datetime(2026, 10, 10, 10), "tiktok"),
+        ("u3", datetime(2026, 10, 10, 11), "tiktok"),
+        ("u4", datetime(2026, 10, 15, 9), "douyin"),
+        ("u5", datetime(2026, 9, 10, 9), "tiktok"),
+    ]
+    orders = [
+        ("o1", "u1", datetime(2026, 10, 11, 12), 100),
+        ("o2", "u2", datetime(2026, 10, 12, 12), 50),
+        ("o3", "u3", datetime(2026, 10, 12, 13), 30),
+        ("o4", "u4", datetime(2026, 10, 16, 12), 200),
+        ("o5", "u5", datetime(2026, 9, 11, 12), 80),
+    ]
+    with slack_env.db.analytics.begin() as connection:
+        connection.execute(insert(Channel), channels)
+        connection.execute(insert(Spend), spend)
+        connection.execute(
+            insert(User),
+            [{"id": i, "signed_up_at": t, "channel": c, "campaign_id": None} for i, t, c in users],
+        )
+        connection.execute(
+            insert(Order),
+            [{"id": i, "user_id": u, "ordered_at": t, "amount": a} for i, u, t, a in orders],
+        )
+        connection.execute(insert(Activity), [{"user_id": "u1", "date": date(2026, 10, 11)}])
+    refresh(slack_env.settings, slack_env.db, slack_env.clock, full=True)
+    return slack_env
+
+
+def _blocks_text(call) -> str:  # type: ignore[no-untyped-def]
+    return json.dumps(call.params.get("blocks", []), ensure_ascii=False)
+
+
+def test_cac_for_one_channel_with_the_change_coloured_good(loaded) -> None:
+    answer = loaded.command("/cac", "channel=tiktok")
+    assert answer.status == 200 and answer.body == ""
+    (post,) = loaded.fake.wait_for("response_url")
+    assert post.params["response_type"] == "ephemeral"
+    blocks = post.params["blocks"]
+    assert blocks[0]["type"] == "header"
+    assert "CAC" in blocks[0]["text"]["text"] and "tiktok" in blocks[0]["text"]["text"]
+    headline = blocks[1]["text"]["text"]
+    assert "*¥500*" in headline
+    # CAC fell from 1,200 to 500: down is good for a cost.
+    assert ":large_green_circle: ▼ 58.3%" in headline
+    assert "¥1,200" in headline
+    assert "n = 3 new customers" in _blocks_text(post)
+    buttons = [e["action_id"] for e in blocks[-1]["elements"]]
+    assert buttons == [SHARE_ACTION, CHART_ACTION]
+
+
+def test_breakdown_rows_are_aligned_in_a_code_block(loaded) -> None:
+    loaded.command("/cac", "by=channel")
+    (post,) = loaded.fake.wait_for("response_url")
+    text = _blocks_text(post)
+    assert "*¥600*" in text
+    code = next(
+        b["text"]["text"]
+        for b in post.params["blocks"]
+        if "```" in b.get("text", {}).get("text", "")
+    )
+    rows = [line for line in code.splitlines() if line and line != "```"]
+    assert any(r.split()[0].lower() in ("douyin", "tiktok") for r in rows)
+    values = {r.split()[0].lower(): r.split()[1] for r in rows}
+    assert values == {"tiktok": "¥500", "douyin": "¥900"}
+    # Aligned: the values start in the same column.
+    assert len({r.index("¥") for r in rows}) == 1
+
+
+def test_bad_input_gets_a_short_private_error_with_a_suggestion(loaded) -> None:
+    loaded.command("/ltv", "chanel=tiktok")
+    (post,) = loaded.fake.wait_for("response_url")
+    assert post.params["response_type"] == "ephemeral"
+    text = _blocks_text(post)
+    assert "chanel" in text and "channel" in text
+    assert ":warning:" in text
+
+
+def test_unknown_channel_and_unknown_metric(loaded) -> None:
+    loaded.command("/roi", "channel=tiktk")
+    loaded.command("/metric", "ltvcacx")
+    posts = loaded.fake.wait_for("response_url", count=2)
+    texts = " ".join(_blocks_text(p) for p in posts)
+    assert "tiktk" in texts and "did you mean tiktok" in texts.lower()
+    assert "ltvcacx" in texts
+
+
+def test_metric_list_names_every_metric(loaded) -> None:
+    from bot.metrics.registry import METRICS
+
+    loaded.command("/metric", "list")
+    (post,) = loaded.fake.wait_for("response_url")
+    text = _blocks_text(post)
+    for metric in METRICS:
+        assert metric.name in text
+
+
+def test_share_posts_in_the_channel_and_says_who_shared(loaded) -> None:
+    loaded.action(SHARE_ACTION, button_value("/cac channel=tiktok"), user="U7", channel="C0WARROOM")
+    (post,) = loaded.fake.wait_for("chat.postMessage")
+    assert post.params["channel"] == "C0WARROOM"
+    text = _blocks_text(post)
+    assert "*¥500*" in text
+    assert "shared by <@U7>" in text
+    # The shared copy has no buttons of its own.
+    assert all(b["type"] != "actions" for b in post.params["blocks"])
+    assert not loaded.fake.calls_to("response_url")
+
+
+def test_chart_uploads_a_png_titled_with_the_query(loaded) -> None:
+    loaded.action(CHART_ACTION, button_value("/cac channel=tiktok"), channel="C0WARROOM")
+    (done,) = loaded.fake.wait_for("files.completeUploadExternal")
+    assert done.params["channel_id"] == "C0WARROOM"
+    files = done.params["files"]
+    files = json.loads(files) if isinstance(files, str) else files
+    assert "CAC" in files[0]["title"] and "tiktok" in files[0]["title"]
+    (upload,) = loaded.fake.calls_to("upload")
+    assert upload.body[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_chart_with_no_data_says_so_privately(loaded) -> None:
+    loaded.action(CHART_ACTION, button_value("/cac channel=tiktok period=2025-01"))
+    (post,) = loaded.fake.wait_for("response_url")
+    assert "nothing to chart" in _blocks_text(post)
+    assert not loaded.fake.calls_to("files.getUploadURLExternal")
+
+
+def test_ack_comes_before_any_database_work(loaded) -> None:
+    """With every database statement held at a gate, the command is still acked at once."""
+    gate = threading.Event()
+    held = threading.Event()
+
+    def wait_at_gate(*_args: object) -> None:
+        held.set()
+        assert gate.wait(timeout=10), "the test never opened the gate"
+
+    event.listen(loaded.db.state, "before_cursor_execute", wait_at_gate)
+    try:
+        answer = loaded.command("/cac", "channel=tiktok")
+        assert answer.status == 200 and answer.body == ""
+        assert held.wait(timeout=5), "the listener never reached the database"
+        assert not loaded.fake.calls_to("response_url")
+    finally:
+        gate.set()
+    (post,) = loaded.fake.wait_for("response_url")
+    # Removed only now: removing a listener while a statement runs would disturb it.
+    event.remove(loaded.db.state, "before_cursor_execute", wait_at_gate)
+    assert "*¥500*" in _blocks_text(post)
