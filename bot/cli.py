@@ -11,6 +11,7 @@ import click
 
 from bot.clock import SYSTEM_CLOCK
 from bot.db import Database
+from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -349,8 +350,6 @@ def team_list(ctx: Context, workspace: str | None) -> None:
 @pass_context
 def digest(ctx: Context, mode: str | None, day: object, force: bool, workspace: str | None) -> None:
     """Print (--dry-run) or post (--send) the daily war-room digest."""
-    from bot.services import Services
-
     if mode is None:
         raise click.UsageError("choose --dry-run (print it) or --send (post it)")
     services = Services(ctx.settings, ctx.db, SYSTEM_CLOCK)
@@ -380,8 +379,6 @@ def digest(ctx: Context, mode: str | None, day: object, force: bool, workspace: 
 def scheduler(ctx: Context) -> None:
     """Run only the scheduler (digest, stand-up prompts, rollups and alerts) until stopped."""
     from jobs.scheduler import run_forever
-
-    from bot.services import Services
 
     run_forever(Services(ctx.settings, ctx.db, SYSTEM_CLOCK))
 

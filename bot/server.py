@@ -106,6 +106,9 @@ def start_background_jobs(services: Services) -> None:
 
     The scheduler lives in jobs/; this is the one place every serving mode starts it.
     """
+    from jobs.scheduler import start_scheduler
+
+    start_scheduler(services)
 
 
 def run_bot(settings: Settings, db: Database, host: str = "0.0.0.0") -> None:
