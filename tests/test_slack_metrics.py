@@ -1,70 +1,25 @@
 """Metric commands end to end: signed slash commands in, answers at the response_url.
 
-The data set is tiny and built by hand so every expected number is obvious:
-the clock stands at 2026-11-02, so "last 30 days" is 2026-10-03 .. 2026-11-01 and the
-previous period 2026-09-03 .. 2026-10-02.
-
-- tiktok (paid): spend 1,000 + 500 in the period, 1,200 before; customers u1 u2 u3 in the
-  period (first orders 100, 50, 30), u5 before  -> CAC 500 now, 1,200 before (▼ 58.3%, good)
-- douyin (paid): spend 900; customer u4 (first order 200)            -> CAC 900
-- blended CAC in the period: (1,500 + 900) / 4 = 600
+The data set (tests/slack_data.py) is tiny and built by hand so every expected number is
+obvious: CAC for tiktok 500 now and 1,200 before, douyin 900, 600 blended.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import event
 
-from bot.metrics.rollups import refresh
-from bot.models import Activity, Channel, Order, Spend, User
 from bot.render.metric import CHART_ACTION, SHARE_ACTION, button_value
+from tests.slack_data import load_small_data_set
 
 
 @pytest.fixture
 def loaded(slack_env):
     """slack_env with the hand-built data set loaded and the rollups built."""
-    channels = [
-        {"key": "tiktok", "name": "TikTok", "kind": "paid", "roi_benchmark": 2.0},
-        {"key": "douyin", "name": "Douyin", "kind": "paid", "roi_benchmark": 2.0},
-    ]
-    spend = [
-        {"date": date(2026, 10, 10), "channel": "tiktok", "campaign_id": "", "amount": 1000},
-        {"date": date(2026, 10, 20), "channel": "tiktok", "campaign_id": "", "amount": 500},
-        {"date": date(2026, 10, 15), "channel": "douyin", "campaign_id": "", "amount": 900},
-        {"date": date(2026, 9, 10), "channel": "tiktok", "campaign_id": "", "amount": 1200},
-        {"date": date(2026, 11, 1), "channel": "douyin", "campaign_id": "", "amount": 0},
-    ]
-    users = [
-        ("u1", datetime(2026, 10, 10, 9), "tiktok"),
-        ("u2", datetime(2026, 10, 10, 10), "tiktok"),
-        ("u3", datetime(2026, 10, 10, 11), "tiktok"),
-        ("u4", datetime(2026, 10, 15, 9), "douyin"),
-        ("u5", datetime(2026, 9, 10, 9), "tiktok"),
-    ]
-    orders = [
-        ("o1", "u1", datetime(2026, 10, 11, 12), 100),
-        ("o2", "u2", datetime(2026, 10, 12, 12), 50),
-        ("o3", "u3", datetime(2026, 10, 12, 13), 30),
-        ("o4", "u4", datetime(2026, 10, 16, 12), 200),
-        ("o5", "u5", datetime(2026, 9, 11, 12), 80),
-    ]
-    with slack_env.db.analytics.begin() as connection:
-        connection.execute(insert(Channel), channels)
-        connection.execute(insert(Spend), spend)
-        connection.execute(
-            insert(User),
-            [{"id": i, "signed_up_at": t, "channel": c, "campaign_id": None} for i, t, c in users],
-        )
-        connection.execute(
-            insert(Order),
-            [{"id": i, "user_id": u, "ordered_at": t, "amount": a} for i, u, t, a in orders],
-        )
-        connection.execute(insert(Activity), [{"user_id": "u1", "date": date(2026, 10, 11)}])
-    refresh(slack_env.settings, slack_env.db, slack_env.clock, full=True)
+    load_small_data_set(slack_env.db, slack_env.settings, slack_env.clock)
     return slack_env
 
 

@@ -7,7 +7,9 @@ from types import ModuleType
 
 from slack_bolt import App
 
-LISTENERS: tuple[ModuleType, ...] = ()
+from handlers.events import app_home_opened
+
+LISTENERS: tuple[ModuleType, ...] = (app_home_opened,)
 
 
 def register(app: App) -> None:
