@@ -140,3 +140,48 @@ def metric_chart_png(result: Result, settings: Settings, title: str | None = Non
         display=metric.display,
         subtitle=subtitle,
     )
+
+
+def panels_chart_png(
+    title: str,
+    panels: dict[str, dict[str, Series]],
+    *,
+    currency: str = "CNY",
+    subtitle: str | None = None,
+) -> bytes:
+    """Side-by-side money panels (e.g. revenue, spend), one line per series in each (e.g.
+    per channel), sharing one legend; PNG bytes. None values are gaps, not zeros."""
+    figure = Figure(figsize=(10.0, 4.8), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes_list = figure.subplots(1, max(len(panels), 1), squeeze=False)[0]
+    handles: dict[str, object] = {}
+    for axes, (panel, lines) in zip(axes_list, panels.items(), strict=False):
+        for name, series in lines.items():
+            days = [d for d, _ in series]
+            values = [float("nan") if v is None else float(v) for _, v in series]
+            (line,) = axes.plot(days, values, linewidth=1.8, marker="o", markersize=3, label=name)
+            handles.setdefault(name, line)
+        locator = AutoDateLocator(minticks=3, maxticks=6)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=6))
+        axes.yaxis.set_major_formatter(_axis_formatter("currency", currency))
+        axes.set_title(panel, fontsize=12)
+        axes.set_ylim(bottom=0)
+        axes.grid(True, axis="y", alpha=0.3)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+    if handles:
+        figure.legend(
+            list(handles.values()),
+            list(handles),
+            loc="outside lower center",
+            ncols=6,
+            frameon=False,
+        )
+    figure.suptitle(title, fontsize=14, fontweight="bold")
+    if subtitle:
+        figure.text(0.5, 0.9, subtitle, ha="center", fontsize=10, color="#555555")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()

@@ -91,6 +91,7 @@ class Digest:
     # metric -> channel key -> [(day, value)], for the chart in the thread.
     trend: dict[str, dict[str, list[tuple[date, float | None]]]] = field(default_factory=dict)
     metrics: dict[str, Metric] = field(default_factory=dict)
+    channel_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_numbers(self) -> bool:
@@ -218,6 +219,7 @@ def build_digest(
         for key in keys
     ]
     digest.channels = _mark_movers(lines, digest.metrics)
+    digest.channel_names = {key: names.get(key, key) for key in keys}
     digest.total = ChannelLine("all", "All channels", "", cells(None), ltv_total)
     digest.trend_period = Period(day - timedelta(days=CHART_DAYS - 1), day)
     digest.trend = _trend(digest.trend_period, keys, settings, db, clock)

@@ -89,7 +89,7 @@ def digest_payload(services: Services, workspace_id: str, day: date | None = Non
     settings = effective_settings(services.db, services.settings, workspace_id)
     day = day or services.clock.today(settings.tz)
     digest = build_digest(settings, services.db, workspace_id, day, services.clock)
-    return digest, digest_message(digest, settings), settings
+    return digest, digest_message(digest, settings, services.db, services.clock), settings
 
 
 def digest_as_text(services: Services, workspace_id: str, day: date | None = None) -> str:
@@ -204,11 +204,21 @@ def _upload_chart(
 ) -> None:
     """The 14-day trend chart in the digest's thread; a failed chart never fails the digest."""
     try:
-        from bot.charts import digest_chart_png
+        from bot.charts import panels_chart_png
 
-        png = digest_chart_png(digest, settings)
-        if png is None:
+        if not any(digest.trend.values()) or digest.trend_period is None:
             return
+        panels = {
+            # Channel keys, not names: the chart fonts may lack the names' script.
+            f"{metric.capitalize()} ({settings.currency})": dict(lines)
+            for metric, lines in digest.trend.items()
+        }
+        png = panels_chart_png(
+            "Revenue and spend by channel",
+            panels,
+            currency=settings.currency,
+            subtitle=f"{digest.trend_period.start} to {digest.trend_period.end}",
+        )
         client.files_upload_v2(
             channel=channel,
             thread_ts=ts,

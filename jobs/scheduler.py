@@ -107,10 +107,15 @@ class WarRoomScheduler:
                 ("digest", digest_job, plan.digest_time),
                 ("standup", standup_job, plan.standup_time),
             ):
+                job_id = f"{name}:{workspace_id}"
+                # Before start() APScheduler keeps a pending list where replace_existing
+                # does not apply yet; removing first makes re-planning work in both states.
+                if self.scheduler.get_job(job_id) is not None:
+                    self.scheduler.remove_job(job_id)
                 self.scheduler.add_job(
                     self._runner(job, workspace_id),
                     plan.trigger(hhmm),
-                    id=f"{name}:{workspace_id}",
+                    id=job_id,
                     name=f"{name} for {workspace_id}",
                     replace_existing=True,
                     misfire_grace_time=plan.grace_seconds,

@@ -162,7 +162,7 @@ def _fund_lines(digest: Digest, settings: Settings, db: Any, clock: Any) -> list
     except ImportError:
         return ["_The fund is not set up yet._"]
     section = getattr(fund_render, "digest_lines", None)
-    if section is None:
+    if section is None or db is None:
         return ["_The fund is not set up yet._"]
     return list(section(db, digest.workspace_id, settings, clock))
 
