@@ -237,6 +237,7 @@ def _suggest(word: str, choices: object) -> str:
 COMMANDS: dict[str, CommandHandler] = {
     **{name: _metric_command(name) for name in METRIC_COMMANDS},
     "/warroom": warroom,
+    "/fund": lazy("bot.fund_commands", "fund_command"),
 }
 
 

@@ -47,6 +47,7 @@ TEXT_MAX = 3000
 OPEN_STATES = ("pending", "changes_requested")
 
 OUTSIDER = "Only fund approvers can decide proposals; an admin adds approvers with /warroom team."
+NOT_COMPLETER = "Only the submitter, a sponsor or an admin can complete this proposal."
 NOT_ADMIN = "Only admins can set the fund's budget; ask a workspace admin or a War Room admin."
 
 _EXACT = Numeric(18, 2, asdecimal=True)
@@ -960,7 +961,7 @@ def complete(
         row, fund = _lock(session, workspace_id, proposal_id)
         allowed = actor in (row.submitter, row.marketing_sponsor, row.operations_sponsor)
         if not allowed and not _is_admin(session, workspace_id, actor, slack_admin):
-            raise FundError("Only the submitter, a sponsor or an admin can complete this proposal.")
+            raise FundError(NOT_COMPLETER)
         if row.status != "approved":
             raise FundError(
                 f"Only an approved proposal can be completed; #{row.id} is "
@@ -1127,3 +1128,46 @@ def awaiting(db: Database, workspace_id: str, user_id: str, mode: str) -> list[P
         ).all()
         views = [_view(session, row) for row in rows]
     return [v for v in views if mode != "single" or not v.approvals]
+
+
+def refusal(
+    db: Database,
+    workspace_id: str,
+    proposal_id: int,
+    user_id: str,
+    action: str,
+    *,
+    slack_admin: bool = False,
+) -> str | None:
+    """Why `user_id` may not start `action` ("decide", "edit", "complete") now, or None.
+
+    Read-only: used after a modal has opened, so a person who may not act is told at once
+    instead of after filling in the form. The write itself checks again.
+    """
+    with db.session() as session:
+        try:
+            row = _load(session, workspace_id, proposal_id)
+            if action == "decide":
+                if row.status != "pending":
+                    return _decided_message(session, row)
+                _check_decider(session, row, user_id, "decide on")
+            elif action == "edit":
+                if row.submitter != user_id:
+                    return "Only the submitter can edit and resubmit this proposal."
+                if row.status != "changes_requested":
+                    return (
+                        f"Only a proposal with changes requested can be edited; #{row.id} is "
+                        f"{row.status.replace('_', ' ')}."
+                    )
+            elif action == "complete":
+                involved = user_id in (row.submitter, row.marketing_sponsor, row.operations_sponsor)
+                if not involved and not _is_admin(session, workspace_id, user_id, slack_admin):
+                    return NOT_COMPLETER
+                if row.status != "approved":
+                    return (
+                        f"Only an approved proposal can be completed; #{row.id} is "
+                        f"{row.status.replace('_', ' ')}."
+                    )
+        except FundError as error:
+            return str(error)
+    return None

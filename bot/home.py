@@ -92,10 +92,17 @@ def _alerts_section(invocation: Invocation) -> list[Block]:
     return alerts_section(open_alerts(invocation.db, invocation.workspace_id))
 
 
+def _fund_section(invocation: Invocation) -> list[Block]:
+    from bot.fund_commands import home_section
+
+    return home_section(invocation)
+
+
 # The fund's and the war room's sections are appended here by their modules' providers.
 HOME_SECTIONS: list[tuple[str, HomeSection]] = [
     ("metrics", _metrics_section),
     ("alerts", _alerts_section),
+    ("fund", _fund_section),
 ]
 
 

@@ -83,20 +83,9 @@ def cents(amount: float) -> Decimal:
     return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-_CURRENCY_SYMBOLS = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
-
 
 def money_text(amount: float, currency: str) -> str:
-    """`amount` as people read it ("¥1,200,000"), through the metric formatter when present."""
-    try:
-        from bot.format import format_money
-    except ImportError:
-        return _money_text(amount, currency)
+    """`amount` as people read it ("¥1,200,000"), formatted like every other amount."""
+    from bot.format import format_money
+
     return format_money(amount, currency)
-
-
-def _money_text(amount: float, currency: str) -> str:
-    value = cents(amount)
-    number = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
-    symbol = _CURRENCY_SYMBOLS.get(currency.upper())
-    return f"{symbol}{number}" if symbol else f"{currency.upper()} {number}"

@@ -5,9 +5,29 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import metric_chart, metric_share
+from handlers.actions import (
+    fund_approve,
+    fund_changes,
+    fund_complete,
+    fund_edit,
+    fund_propose,
+    fund_reject,
+    fund_withdraw,
+    metric_chart,
+    metric_share,
+)
 
-LISTENERS = (metric_share, metric_chart)
+LISTENERS = (
+    metric_share,
+    metric_chart,
+    fund_propose,
+    fund_approve,
+    fund_reject,
+    fund_changes,
+    fund_withdraw,
+    fund_edit,
+    fund_complete,
+)
 
 
 def register(app: App) -> None:

@@ -6,7 +6,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.commands import COMMANDS
-from handlers.commands import slash
+from handlers.commands import fund, slash
+
+# Commands that need more than the command core gives (e.g. asking Slack who is an admin).
+DEDICATED = {"/fund": fund.handle_fund}
 
 
 def registered_commands() -> list[str]:
@@ -17,4 +20,4 @@ def registered_commands() -> list[str]:
 def register(app: App) -> None:
     """Register the slash-command listener for every command."""
     for name in registered_commands():
-        app.command(name)(slash.handle_command)
+        app.command(name)(DEDICATED.get(name, slash.handle_command))

@@ -7,7 +7,9 @@ from types import ModuleType
 
 from slack_bolt import App
 
-LISTENERS: tuple[ModuleType, ...] = ()
+from handlers.views import fund_completion, fund_proposal, fund_reason
+
+LISTENERS: tuple[ModuleType, ...] = (fund_proposal, fund_reason, fund_completion)
 
 
 def register(app: App) -> None:

@@ -1,0 +1,39 @@
+"""The Edit and resubmit button (the submitter's DM, App Home): open the filled-in form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import fund
+from bot.render.fund import EDIT_ACTION, loading_modal, notice_modal, proposal_modal
+from handlers.actions.fund_messages import proposal_id_of
+from handlers.slack import invocation
+
+
+def handle_edit(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Open a placeholder at once (trigger ids expire), then fill it with the proposal."""
+    ack()
+    proposal_id = proposal_id_of(action.get("value"))
+    if proposal_id is None:
+        return
+    opened = client.views_open(
+        trigger_id=body["trigger_id"], view=loading_modal(f"Edit proposal #{proposal_id}")
+    )
+    asked = invocation(body, context)
+    problem = fund.refusal(asked.db, asked.workspace_id, proposal_id, asked.user_id or "", "edit")
+    if problem:
+        view = notice_modal("Edit proposal", problem)
+    else:
+        proposal = fund.get_proposal(asked.db, asked.workspace_id, proposal_id)
+        view = proposal_modal(fund.ProposalDraft.of(proposal), proposal_id)
+    client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view)
+
+
+def register(app: App) -> None:
+    """Listen for Edit and resubmit."""
+    app.action(EDIT_ACTION)(handle_edit)

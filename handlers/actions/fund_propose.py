@@ -1,0 +1,21 @@
+"""The Propose button (fund summary, App Home, digest): open the proposal modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.render.fund import PROPOSE_ACTION, proposal_modal
+
+
+def handle_propose(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    """Open the form at once: the trigger id expires in 3 seconds, so no database work first."""
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=proposal_modal())
+
+
+def register(app: App) -> None:
+    """Listen for the Propose button."""
+    app.action(PROPOSE_ACTION)(handle_propose)

@@ -1,0 +1,26 @@
+"""`/fund`: ack at once, ask Slack whether the person is an admin (for budget), answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from bot.fund_commands import fund_command
+from handlers.actions.fund_messages import is_slack_admin
+from handlers.slack import deliver, invocation
+
+
+def handle_fund(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Answer /fund; only `/fund budget` costs a users.info call (Slack admins may set it)."""
+    ack()
+    asked = invocation(body, context)
+    text = body.get("text") or ""
+    wants_budget = text.strip().lower().startswith("budget")
+    admin = wants_budget and is_slack_admin(client, asked.user_id)
+    reply = fund_command(text, asked, slack_admin=admin)
+    deliver(reply, respond=respond, client=client, invocation=asked)
