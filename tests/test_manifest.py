@@ -1,0 +1,71 @@
+"""slack-manifest.yml declares exactly what the app serves, so an admin creates it in one step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot.app import BOT_SCOPES, create_app
+from bot.settings import Settings
+from handlers.commands import registered_commands
+
+MANIFEST = Path(__file__).resolve().parent.parent / "slack-manifest.yml"
+
+
+def _manifest() -> dict:
+    return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+
+
+def _app_commands(tmp_path: Path) -> set[str]:
+    """The commands the built app has listeners for (read from its listener matchers)."""
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'm.db'}",
+        slack_bot_token="xoxb-test",
+        slack_signing_secret="s",
+    )
+    app = create_app(settings)
+    found = set()
+    for name in registered_commands():
+        body = {"type": "", "command": name, "text": ""}
+        from slack_bolt.request import BoltRequest
+
+        request = BoltRequest(body="command=" + name.replace("/", "%2F"), mode="http")
+        for listener in app._listeners:  # read-only inspection of what was registered
+            if all(m.matches(request, None) for m in listener.matchers):
+                found.add(body["command"])
+                break
+    return found
+
+
+def test_manifest_commands_are_the_registered_commands(tmp_path: Path) -> None:
+    declared = {c["command"] for c in _manifest()["features"]["slash_commands"]}
+    assert declared == set(registered_commands())
+    assert _app_commands(tmp_path) == declared
+
+
+def test_every_command_has_a_description_usage_and_an_http_url() -> None:
+    for command in _manifest()["features"]["slash_commands"]:
+        assert command["description"], command
+        assert command["url"].endswith("/slack/events"), command
+        assert command["url"].startswith("https://"), command
+        assert command.get("should_escape") is False, command
+
+
+def test_http_mode_urls_and_events() -> None:
+    settings = _manifest()["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["interactivity"]["request_url"].endswith("/slack/events")
+    assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
+    assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
+    redirect = _manifest()["oauth_config"]["redirect_urls"]
+    assert any(url.endswith("/slack/oauth_redirect") for url in redirect)
+
+
+def test_manifest_scopes_are_the_scopes_the_app_asks_for() -> None:
+    assert set(_manifest()["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
+
+
+def test_home_tab_is_enabled() -> None:
+    assert _manifest()["features"]["app_home"]["home_tab_enabled"] is True
