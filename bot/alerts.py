@@ -352,8 +352,11 @@ def check_surge(settings: Settings, db: Database, now: datetime) -> list[Finding
     if isinstance(latest, str):
         latest = datetime.fromisoformat(latest)
     local_now = now.astimezone(settings.tz).replace(tzinfo=None)
-    # The hour before the one the newest sign-up (or the clock) is in: complete and loaded.
-    hour = min(local_now, latest).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    hour = local_now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    if latest < hour:
+        # Sign-ups are not loaded live: take the last hour that is surely complete, the one
+        # before the hour of the newest sign-up.
+        hour = latest.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
     count, before = hourly_signups(db, hour)
     mean = sum(before) / len(before)
     factor = settings.alert_surge_factor
