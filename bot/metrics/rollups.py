@@ -121,7 +121,8 @@ def _zeros(present: dict[str, Any]) -> list[Any]:
 
 
 def _campaign(column: Any) -> Any:
-    return func.coalesce(column, "")
+    # A literal, not a bound parameter: PostgreSQL must see the same expression in GROUP BY.
+    return func.coalesce(column, literal_column("''"))
 
 
 def daily_select(dialect: str, params: _Params, lo: date | None) -> Select[Any]:
