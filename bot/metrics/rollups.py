@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import (
     Connection,
+    Float,
     Integer,
     Select,
     case,
@@ -305,10 +306,13 @@ def _copy(
     # Another database: aggregate there, then bulk-write here (rows are already aggregated).
     result = analytics.execute(query)
     integers = [name for name in columns if isinstance(table.c[name].type, Integer)]
+    floats = [name for name in columns if isinstance(table.c[name].type, Float)]
     while chunk := result.fetchmany(100_000):
         frame = pd.DataFrame(chunk, columns=columns)
-        # Nullable integer columns would otherwise come back as floats ("1.0").
+        # Nullable integer columns would otherwise come back as floats ("1.0"), and sums of
+        # NUMERIC as Decimal, which SQLite cannot bind.
         frame[integers] = frame[integers].astype("Int64")
+        frame[floats] = frame[floats].astype("float64")
         insert_frame(state, table, frame)
 
 

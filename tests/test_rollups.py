@@ -1,0 +1,191 @@
+"""Rollup refresh: incremental equals a full rebuild, parameters force a rebuild, answers are
+never read from stale rollups, and facts may live in another database than the rollups."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.db import Database, make_engine
+from bot.demo import load_demo
+from bot.format import result_as_json
+from bot.metrics import rollups
+from bot.metrics.engine import ask
+from bot.migrate import upgrade
+from bot.models import (
+    Activity,
+    Lead,
+    Order,
+    RollupCustomerDay,
+    RollupDaily,
+    RollupRetention,
+    Spend,
+    User,
+)
+from bot.settings import Settings
+from bot.staleness import mark_stale, stale_range
+
+END = date(2026, 6, 30)
+CLOCK = datetime(2026, 7, 1, 8, tzinfo=UTC)
+
+
+def dump(db: Database) -> dict[str, list[tuple]]:
+    """Every rollup row, sorted, with money rounded to cents (sums may differ in the last bit)."""
+    out = {}
+    for model in (RollupDaily, RollupRetention, RollupCustomerDay):
+        table = model.__table__
+        keys = [column for column in table.primary_key.columns]
+        with db.state.connect() as connection:
+            rows = connection.execute(select(table).order_by(*keys)).all()
+        out[table.name] = [
+            tuple(round(v, 2) if isinstance(v, float) else v for v in row) for row in rows
+        ]
+    return out
+
+
+def rounded(value: object) -> object:
+    """JSON with every float rounded to 9 significant digits (sums differ in the last bits)."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rounded(item) for item in value]
+    return value
+
+
+@pytest.fixture
+def demo(settings: Settings) -> tuple[Settings, Database, ManualClock]:
+    tuned = settings.model_copy(update={"ltv_horizon_days": 20, "roi_window_days": 10})
+    db = Database.from_settings(tuned)
+    clock = ManualClock(CLOCK)
+    load_demo(db, users=600, days=60, seed=5, end_date=END, clock=clock)
+    yield tuned, db, clock
+    db.dispose()
+
+
+def add_new_day(db: Database, clock: ManualClock) -> tuple[date, date]:
+    """New facts for the next day, plus one back-dated order that moves a customer's first
+    order (and so their LTV cohort, new-customer day and lead conversion) 25 days back."""
+    new_day = END + timedelta(days=1)
+    with db.analytics.connect() as connection:
+        customer, first = connection.execute(
+            select(Order.user_id, Order.ordered_at).order_by(Order.ordered_at.desc()).limit(1)
+        ).one()
+        channel, signed_up = connection.execute(
+            select(User.channel, User.signed_up_at).where(User.id == customer)
+        ).one()
+    back_dated = max(first - timedelta(days=25), signed_up)
+    at = datetime.combine(new_day, datetime.min.time())
+    with db.analytics.begin() as connection:
+        connection.execute(
+            User.__table__.insert(),
+            [
+                {"id": "new-1", "signed_up_at": at.replace(hour=9), "channel": channel},
+                {"id": "new-2", "signed_up_at": at.replace(hour=10), "channel": channel},
+            ],
+        )
+        connection.execute(
+            Order.__table__.insert(),
+            [
+                {"id": "n-o1", "user_id": "new-1", "ordered_at": at.replace(hour=11), "amount": 12},
+                {"id": "n-o2", "user_id": "new-1", "ordered_at": at.replace(hour=15), "amount": 8},
+                {"id": "n-o3", "user_id": customer, "ordered_at": at.replace(hour=12), "amount": 5},
+                {"id": "n-o4", "user_id": customer, "ordered_at": back_dated, "amount": 7},
+            ],
+        )
+        connection.execute(
+            Activity.__table__.insert(),
+            [{"user_id": "new-1", "date": new_day}, {"user_id": customer, "date": new_day}],
+        )
+        connection.execute(
+            Lead.__table__.insert(),
+            [
+                {"id": "n-l1", "created_at": at, "channel": channel, "user_id": "new-1"},
+                {"id": "n-l2", "created_at": at, "channel": channel, "user_id": None},
+            ],
+        )
+        connection.execute(
+            Spend.__table__.insert(),
+            [{"date": new_day, "channel": channel, "campaign_id": "", "amount": 99.5}],
+        )
+    first_changed = back_dated.date()
+    with db.write() as session:
+        mark_stale(session, first_changed, new_day, clock.now())
+    return first_changed, new_day
+
+
+def test_incremental_refresh_equals_a_full_rebuild(demo) -> None:
+    settings, db, clock = demo
+    assert rollups.refresh(settings, db, clock).mode == "full"
+    assert rollups.refresh(settings, db, clock).mode == "none"
+    first_changed, new_day = add_new_day(db, clock)
+    clock.advance(timedelta(days=1))
+    report = rollups.refresh(settings, db, clock)
+    assert (report.mode, report.from_day) == ("incremental", first_changed)
+    assert report.data_through == new_day
+    incremental = dump(db)
+    with db.session() as session:
+        assert stale_range(session)[0] is False
+    assert rollups.refresh(settings, db, clock, full=True).mode == "full"
+    assert dump(db) == incremental
+    assert len(incremental["rollup_daily"]) > 100
+
+
+def test_answers_never_come_from_stale_rollups(demo) -> None:
+    settings, db, clock = demo
+    rollups.refresh(settings, db, clock)
+    clock.advance(timedelta(days=1))
+    before = ask("/metric spend yesterday", settings, db, clock)
+    assert before.value is None  # 07-01 is not loaded yet
+    _, new_day = add_new_day(db, clock)
+    after = ask("/metric spend yesterday", settings, db, clock)
+    assert after.query.period.start == new_day
+    assert after.value == 99.5
+
+
+def test_changed_metric_parameters_rebuild_everything(demo) -> None:
+    settings, db, clock = demo
+    rollups.refresh(settings, db, clock)
+    first = ask("/ltv from=2026-05-01 to=2026-05-31", settings, db, clock).value
+    longer = settings.model_copy(update={"ltv_horizon_days": 40})
+    assert rollups.needs_refresh(longer, db)
+    result = ask("/ltv from=2026-05-01 to=2026-05-31", longer, db, clock)
+    assert result.value is not None and first is not None and result.value > first
+    assert rollups.refresh(longer, db, clock).mode == "none"
+
+
+def test_facts_in_postgresql_and_rollups_in_sqlite(backend: str, db_url: str, tmp_path: Path):
+    if backend != "postgresql":
+        pytest.skip("needs PostgreSQL for the facts")
+    settings = Settings(_env_file=None, database_url=db_url, timezone="UTC")  # type: ignore[call-arg]
+    clock = ManualClock(CLOCK)
+    same = Database.from_settings(settings)
+    load_demo(same, users=400, days=45, seed=9, end_date=END, clock=clock)
+    state = make_engine(f"sqlite:///{tmp_path / 'state.db'}")
+    upgrade(state)
+    split = Database(state=state, analytics=same.analytics)
+    split_settings = settings.model_copy(
+        update={"analytics_database_url": db_url, "database_url": str(state.url)}
+    )
+    try:
+        assert rollups.refresh(split_settings, split, clock).mode == "full"
+        questions = [
+            "/ltv by=channel",
+            "/cac grain=week",
+            "/roi kind=paid",
+            "/retention d=7 since=6w by=campaign",
+            "/metric repeat_rate grain=week",
+            "/metric lead_conversion by=kind",
+        ]
+        for text in questions:
+            here = result_as_json(ask(text, split_settings, split, clock))
+            there = result_as_json(ask(text, settings, same, clock))
+            assert rounded(here) == rounded(there), text
+    finally:
+        state.dispose()
+        same.dispose()
