@@ -29,6 +29,8 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "im:write",
+    # Finds a digest an interrupted attempt posted but did not record (jobs/digest.py).
+    "channels:history",
 )
 OAUTH_STATE_SECONDS = 600
 

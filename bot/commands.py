@@ -211,6 +211,9 @@ def metric_chart(text: str, invocation: Invocation) -> Chart | Reply:
 
 WARROOM_SUBCOMMANDS: dict[str, CommandHandler] = {
     "help": warroom_help,
+    "settings": lazy("bot.warroom", "settings_command"),
+    "team": lazy("bot.warroom", "team_command"),
+    "digest": lazy("bot.warroom", "digest_command"),
 }
 
 

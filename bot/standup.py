@@ -249,3 +249,22 @@ def standup_day(db: Database, workspace_id: str, day: date) -> StandupDay:
     posted = {u.user_id for u in updates}
     missing = [m for m in list_members(db, workspace_id) if m.user_id not in posted]
     return StandupDay(day, updates, missing)
+
+
+def form_for(
+    db: Database, workspace_id: str, user_id: str, day: date
+) -> tuple[Member, list[CampaignChoice], Update | None]:
+    """What the stand-up form needs: the person, the campaigns and their saved update.
+    StandupError when they cannot post (not in a team, or the digest went out)."""
+    person = member(db, workspace_id, user_id)
+    if person is None:
+        raise StandupError(
+            "You are not in marketing or operations yet; ask an admin to add you "
+            "with `/warroom team add marketing @you`."
+        )
+    if runs.is_posted(db, workspace_id, "digest", day):
+        raise StandupError(
+            f"The digest for {day.isoformat()} has gone out; post tomorrow's update tomorrow."
+        )
+    campaigns = campaign_choices(db, day) if person.team == "marketing" else []
+    return person, campaigns, get_update(db, workspace_id, user_id, day)

@@ -312,6 +312,18 @@ def standup_prompt_message(day: date, settings: Settings) -> dict[str, Any]:
     return kit.message(blocks, f"Stand-up for {_day(day)}: post your update")
 
 
+def loading_modal(problem: str | None = None) -> dict[str, Any]:
+    """The form's placeholder while it loads, or an explanation when it cannot open."""
+    text = f":warning: {problem}" if problem else "Loading your stand-up form…"
+    view = View(
+        type="modal",
+        title="Stand-up update",
+        close="Close",
+        blocks=[kit.section(text)],
+    )
+    return view.to_dict()
+
+
 def standup_modal(
     person: Member,
     day: date,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.actions import (
+    alert_numbers,
     fund_approve,
     fund_changes,
     fund_complete,
@@ -15,6 +16,7 @@ from handlers.actions import (
     fund_withdraw,
     metric_chart,
     metric_share,
+    standup_open,
 )
 
 LISTENERS = (
@@ -27,6 +29,8 @@ LISTENERS = (
     fund_withdraw,
     fund_edit,
     fund_complete,
+    standup_open,
+    alert_numbers,
 )
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.commands import COMMANDS
-from handlers.commands import fund, slash
+from handlers.commands import fund, slash, warroom_command
 
 # Commands that need more than the command core gives (e.g. asking Slack who is an admin).
-DEDICATED = {"/fund": fund.handle_fund}
+DEDICATED = {"/fund": fund.handle_fund, "/warroom": warroom_command.handle_warroom}
 
 
 def registered_commands() -> list[str]:

@@ -7,9 +7,21 @@ from types import ModuleType
 
 from slack_bolt import App
 
-from handlers.views import fund_completion, fund_proposal, fund_reason
+from handlers.views import (
+    fund_completion,
+    fund_proposal,
+    fund_reason,
+    settings_submit,
+    standup_submit,
+)
 
-LISTENERS: tuple[ModuleType, ...] = (fund_proposal, fund_reason, fund_completion)
+LISTENERS: tuple[ModuleType, ...] = (
+    fund_proposal,
+    fund_reason,
+    fund_completion,
+    settings_submit,
+    standup_submit,
+)
 
 
 def register(app: App) -> None:

@@ -1,0 +1,43 @@
+""" "Post my update" clicked: open the stand-up form (first, while the trigger id is fresh)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import standup
+from bot.render.warroom import STANDUP_OPEN_ACTION, loading_modal, standup_modal
+from handlers.slack import invocation
+
+log = logging.getLogger(__name__)
+
+
+def handle_open(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Open a placeholder form at once, then fill it (or explain why not) with views.update."""
+    ack()
+    opened = client.views_open(trigger_id=body["trigger_id"], view=loading_modal())
+    view_id = opened["view"]["id"]
+    asked = invocation(body, context)
+    try:
+        day = date.fromisoformat(action.get("value") or "")
+    except ValueError:
+        day = standup.standup_date(asked.settings, asked.clock)
+    try:
+        person, campaigns, existing = standup.form_for(
+            asked.db, asked.workspace_id, asked.user_id or "", day
+        )
+    except standup.StandupError as problem:
+        client.views_update(view_id=view_id, view=loading_modal(str(problem)))
+        return
+    client.views_update(view_id=view_id, view=standup_modal(person, day, campaigns, existing))
+
+
+def register(app: App) -> None:
+    """Listen for the stand-up button."""
+    app.action(STANDUP_OPEN_ACTION)(handle_open)
