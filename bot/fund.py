@@ -735,13 +735,14 @@ def set_message(db: Database, proposal_id: int, channel: str, ts: str) -> None:
 
 
 def _check_decider(session: Session, row: Proposal, actor: str, verb: str) -> TeamMemberRow:
-    person = session.get(TeamMemberRow, (row.workspace_id, actor))
-    if person is None or not person.is_approver or person.team not in TEAMS:
-        raise FundError(OUTSIDER)
+    # Being involved is the more useful answer, so it is checked before being an approver.
     if actor in (row.marketing_sponsor, row.operations_sponsor):
         raise FundError(f"You sponsor this proposal, so you cannot {verb} it.")
     if actor == row.submitter:
         raise FundError(f"You submitted this proposal, so you cannot {verb} it.")
+    person = session.get(TeamMemberRow, (row.workspace_id, actor))
+    if person is None or not person.is_approver or person.team not in TEAMS:
+        raise FundError(OUTSIDER)
     return person
 
 

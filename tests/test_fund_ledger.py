@@ -251,12 +251,10 @@ def test_who_may_not_approve(team: Database, settings: Settings, clicker: str, s
     assert fund.get_proposal(team, WS, proposal.id).approvals == ()
 
 
-def test_a_sponsor_who_is_not_an_approver_is_an_outsider(
-    team: Database, settings: Settings
-) -> None:
+def test_a_sponsor_is_told_so_even_when_not_an_approver(team: Database, settings: Settings) -> None:
     with_budget(team, settings)
     proposal = _submit(team, settings)
-    with pytest.raises(fund.FundError, match="Only fund approvers"):
+    with pytest.raises(fund.FundError, match="You sponsor this proposal"):
         fund.approve(team, settings, WS, proposal.id, OSPONSOR, clock())
 
 
@@ -295,6 +293,8 @@ def test_reject_needs_a_reason_and_ends_the_proposal(team: Database, settings: S
         fund.reject(team, settings, WS, proposal.id, OPS1, "  ", clock())
     assert set(invalid.value.errors) == {"reason"}
     with pytest.raises(fund.FundError, match="Only fund approvers"):
+        fund.reject(team, settings, WS, proposal.id, OUTSIDER, "no", clock())
+    with pytest.raises(fund.FundError, match="sponsor this proposal, so you cannot reject"):
         fund.reject(team, settings, WS, proposal.id, OSPONSOR, "no", clock())
     done = fund.reject(team, settings, WS, proposal.id, OPS1, "Overlaps the Q1 test.", clock())
     assert done.proposal.status == "rejected"
