@@ -232,7 +232,7 @@ def _kinds(db: Database) -> dict[str, str]:
     from bot.models import Channel
 
     with db.analytics.connect() as connection:
-        return dict(connection.execute(select(Channel.key, Channel.kind)).tuples().all())
+        return {row[0]: row[1] for row in connection.execute(select(Channel.key, Channel.kind))}
 
 
 def _mark_movers(lines: list[ChannelLine], metrics: dict[str, Metric]) -> list[ChannelLine]:

@@ -1,0 +1,133 @@
+"""The digest on the demo data: every section with real numbers, the planted alerts, the
+stand-ups and who has not posted, "not loaded yet" instead of zeros, and Slack's limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from click.testing import CliRunner
+from sqlalchemy import delete
+
+from bot import alerts, blocks
+from bot.cli import cli
+from bot.clock import ManualClock
+from bot.db import Database
+from bot.demo import load_demo
+from bot.digest import NOT_LOADED, Cell, ChannelLine, Digest, build_digest
+from bot.metrics.registry import find_metric
+from bot.models import Order
+from bot.render import blocks_as_text
+from bot.render.warroom import digest_message
+from bot.settings import Settings
+from bot.staleness import mark_stale
+from bot.standup import StandupDay, save_update
+from bot.team import Member, add_member
+
+WS = "default"
+END = date(2026, 11, 30)
+DIGEST_DAY = END + timedelta(days=1)
+CLOCK = ManualClock(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+
+
+def test_digest_on_demo_data(settings: Settings, db: Database) -> None:
+    load_demo(db, users=8000, days=90, seed=7, end_date=END)
+    add_member(db, WS, "U0MKT", "marketing")
+    add_member(db, WS, "U0OPS", "operations")
+    add_member(db, WS, "U0LATE", "marketing")
+    save_update(db, WS, "U0MKT", DIGEST_DAY, shipped="teaser video", blockers="budget cap")
+    save_update(db, WS, "U0OPS", DIGEST_DAY, resources_ready=["coupons"])
+    alerts.evaluate(settings, db, WS, CLOCK)
+
+    digest = build_digest(settings, db, WS, DIGEST_DAY, CLOCK)
+    assert digest.day == END and digest.retention_day == END - timedelta(days=1)
+    keys = [line.key for line in digest.channels]
+    assert set(keys) == {"baidu", "douyin", "organic", "tiktok", "wechat", "xiaohongshu"}
+    assert keys[-1] == "organic"  # paid channels first
+    baidu = next(line for line in digest.channels if line.key == "baidu")
+    assert baidu.ltv_cac is not None and baidu.ltv_cac < 3
+    assert baidu.cells["spend"].value and baidu.cells["spend"].average
+    assert digest.total is not None and digest.total.cells["revenue"].value
+    assert sum(cell.moved for line in digest.channels for cell in line.cells.values()) <= 3
+    assert set(digest.trend) == {"revenue", "spend"} and len(digest.trend["revenue"]["baidu"]) == 14
+
+    text = blocks_as_text(digest_message(digest, settings, db, CLOCK))
+    assert "War room · Tue 1 Dec 2026" in text
+    assert "LTV/CAC 30d 1.6x" in text
+    assert "Open alerts (3)" in text
+    for planted in ("baidu", "wechat", "xiaohongshu"):
+        assert f"· {planted} (since" in text
+    assert "shipped: teaser video" in text and "blockers: budget cap" in text
+    assert "ready: coupons" in text and "Not posted yet: @U0LATE" in text
+    assert "Innovation fund" in text
+
+    # The same through the command line.
+    result = CliRunner().invoke(
+        cli,
+        ["digest", "--dry-run", "--date", str(DIGEST_DAY)],
+        env={"DATABASE_URL": settings.database_url},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Open alerts (3)" in result.output and "百度" in result.output
+
+
+def test_missing_orders_are_not_loaded_yet_not_zero(settings: Settings, db: Database) -> None:
+    load_demo(db, users=1500, days=40, seed=3, end_date=END)
+    with db.analytics.begin() as connection:
+        connection.execute(delete(Order).where(Order.ordered_at >= datetime(2026, 11, 30)))
+    with db.session() as session, session.begin():
+        mark_stale(session, END, END, CLOCK.now())
+    digest = build_digest(settings, db, WS, DIGEST_DAY, CLOCK)
+    assert "orders" in digest.missing_tables()
+    line = digest.channels[0]
+    assert line.cells["revenue"] == Cell(None, None, NOT_LOADED)
+    assert line.cells["spend"].value is not None
+    text = blocks_as_text(digest_message(digest, settings))
+    assert "Not loaded yet for 30 Nov: orders" in text
+    assert "Revenue not loaded yet" in text
+
+
+def test_empty_database_says_so(settings: Settings, db: Database) -> None:
+    digest = build_digest(settings, db, WS, DIGEST_DAY, CLOCK)
+    text = blocks_as_text(digest_message(digest, settings))
+    assert "No growth data is loaded yet" in text
+    assert "Open alerts: none" in text
+    assert "Nobody is in marketing or operations yet" in text
+
+
+def test_fits_slack_limits_with_many_channels_and_updates() -> None:
+    metrics = {
+        name: find_metric(name)
+        for name in ("spend", "new_customers", "cac", "revenue", "roi", "retention")
+    }
+    cells = {name: Cell(1234.5, 1000.0) for name in metrics}
+    channels = [ChannelLine(f"ch{i}", f"Channel {i}", "paid", cells, 3.2) for i in range(300)]
+    people = [Member(f"U{i:05d}", "marketing", False, False) for i in range(400)]
+    from bot.standup import Update
+
+    updates = [
+        Update(f"U{i:05d}", "operations", DIGEST_DAY, shipped=None, blockers="x" * 2000)
+        for i in range(200)
+    ]
+    digest = Digest(
+        WS,
+        DIGEST_DAY,
+        END,
+        END - timedelta(days=1),
+        "CNY",
+        channels=channels,
+        total=channels[0],
+        loaded={"spend": END, "users": END, "orders": END, "activity": END, "leads": END},
+        standups=StandupDay(DIGEST_DAY, updates, people),
+        metrics=metrics,  # type: ignore[arg-type]
+    )
+    message = digest_message(digest, Settings(_env_file=None))  # type: ignore[call-arg]
+    assert len(message["blocks"]) <= blocks.MAX_MESSAGE_BLOCKS
+    assert len(message["text"]) < 4000
+    for block in message["blocks"]:
+        if block["type"] == "section" and block.get("text"):
+            assert len(block["text"]["text"]) <= blocks.MAX_SECTION_TEXT
+
+
+def test_cli_digest_needs_a_mode(settings: Settings) -> None:
+    result = CliRunner().invoke(cli, ["digest"], env={"DATABASE_URL": settings.database_url})
+    assert result.exit_code != 0 and "--dry-run" in result.output
