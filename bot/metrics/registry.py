@@ -45,7 +45,7 @@ METRICS: tuple[Metric, ...] = (
         label="Spend",
         unit="currency",
         good="down",
-        formula="Sum of spend.amount in the period.",
+        formula="Sum of spend.amount for spend rows dated in the period.",
         numerator="spend",
     ),
     Metric(
@@ -54,7 +54,9 @@ METRICS: tuple[Metric, ...] = (
         label="New customers",
         unit="count",
         good="up",
-        formula="Users whose first order falls in the period.",
+        formula=(
+            "Users whose first ever order (the earliest of all their orders) falls in the period."
+        ),
         numerator="new_customers",
         aliases=("customers", "new", "acquisitions"),
     ),
@@ -64,7 +66,10 @@ METRICS: tuple[Metric, ...] = (
         label="CAC",
         unit="currency",
         good="down",
-        formula="Spend / new customers; blended across all channels when no channel is chosen.",
+        formula=(
+            "Spend / new customers, same filters and period; with no channel filter this is the "
+            "blended figure: all spend / all new customers, organic ones included."
+        ),
         numerator="spend",
         denominator="new_customers",
         aliases=("cpa", "acquisition_cost"),
@@ -88,8 +93,10 @@ METRICS: tuple[Metric, ...] = (
         unit="currency",
         good="up",
         formula=(
-            "For customers whose first order is in the period: mean revenue within "
-            "LTV_HORIZON_DAYS of the first order, times GROSS_MARGIN."
+            "GROSS_MARGIN x the revenue of the customers whose first order is in the period, from"
+            " their orders placed 0 to LTV_HORIZON_DAYS days after that first order, / the number"
+            " of those customers. Maturity is the share of them whose first order day + "
+            "LTV_HORIZON_DAYS is yesterday or earlier."
         ),
         numerator="ltv_revenue",
         denominator="new_customers",
@@ -104,7 +111,10 @@ METRICS: tuple[Metric, ...] = (
         label="LTV/CAC",
         unit="ratio",
         good="up",
-        formula="LTV / CAC for the same customers: GROSS_MARGIN x LTV revenue / spend.",
+        formula=(
+            "LTV / CAC for the same filters and period, which is GROSS_MARGIN x the LTV revenue "
+            "(as for ltv) / spend."
+        ),
         numerator="ltv_revenue",
         denominator="spend",
         aliases=("ltv/cac", "ltvcac", "ltv_to_cac"),
@@ -119,8 +129,8 @@ METRICS: tuple[Metric, ...] = (
         unit="ratio",
         good="up",
         formula=(
-            "Revenue within ROI_WINDOW_DAYS of sign-up from users who signed up in the "
-            "period / spend in the period; shown as 1:x."
+            "Revenue from orders placed 0 to ROI_WINDOW_DAYS days after sign-up by the users who "
+            "signed up in the period / spend in the period; shown as 1:x."
         ),
         numerator="roi_revenue",
         denominator="spend",
@@ -136,8 +146,9 @@ METRICS: tuple[Metric, ...] = (
         unit="percent",
         good="up",
         formula=(
-            "Users who signed up in the period and were active exactly N days later / those "
-            "users (calendar days; sign-up days whose day N has not happened are left out)."
+            "Users who signed up in the period and were active exactly N calendar days after "
+            "their sign-up day / those users (N from d=, 1 to 90, default 1); sign-up days whose "
+            "day N is after yesterday are left out of both."
         ),
         numerator="retained",
         denominator="eligible",
@@ -152,8 +163,8 @@ METRICS: tuple[Metric, ...] = (
         unit="percent",
         good="up",
         formula=(
-            "Leads created in the period whose user's first order came within "
-            "LEAD_WINDOW_DAYS of the lead / leads created in the period."
+            "Leads created in the period whose user's first order came 0 to LEAD_WINDOW_DAYS days"
+            " after the lead's day / leads created in the period."
         ),
         numerator="converted_leads",
         denominator="leads",
@@ -165,7 +176,10 @@ METRICS: tuple[Metric, ...] = (
         label="Cost per converted lead",
         unit="currency",
         good="down",
-        formula="Spend / converted leads (leads created in the period that converted).",
+        formula=(
+            "Spend / converted leads (leads created in the period that converted, as in "
+            "lead_conversion)."
+        ),
         numerator="spend",
         denominator="converted_leads",
         aliases=("cpl", "cost_per_lead"),
@@ -177,7 +191,11 @@ METRICS: tuple[Metric, ...] = (
         label="Repeat rate",
         unit="percent",
         good="up",
-        formula="Customers with 2+ orders in the period / customers with 1+ orders in it.",
+        formula=(
+            "Customers with 2 or more orders in the period / customers with 1 or more orders in "
+            "it (distinct customers per period, grain bucket or breakdown row; not additive over "
+            "days)."
+        ),
         numerator="repeat_customers",
         denominator="ordering_customers",
         aliases=("repeat", "repurchase_rate"),
@@ -188,7 +206,7 @@ METRICS: tuple[Metric, ...] = (
         label="First-order cost",
         unit="currency",
         good="down",
-        formula="Spend / first orders placed in the period.",
+        formula="Spend / first orders placed in the period (one per new customer).",
         numerator="spend",
         denominator="new_customers",
         aliases=("cost_per_first_order", "foc"),
