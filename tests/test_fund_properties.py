@@ -130,7 +130,7 @@ def test_the_books_always_balance(db: Database, settings: Settings, mode: str) -
     make_team(db)
 
     @hypothesis_settings(
-        max_examples=20,
+        max_examples=15,
         deadline=None,
         derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
