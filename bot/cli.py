@@ -383,6 +383,77 @@ def scheduler(ctx: Context) -> None:
     run_forever(Services(ctx.settings, ctx.db, SYSTEM_CLOCK))
 
 
+# --------------------------------------------------------------------------- fund
+
+
+@cli.group("fund")
+def fund_group() -> None:
+    """The joint innovation fund: the year's budget, proposals and their history."""
+
+
+def _fund_echo(message: dict) -> None:  # type: ignore[type-arg]
+    from bot.render import blocks_as_text
+
+    click.echo(blocks_as_text(message))
+
+
+@fund_group.command("budget")
+@click.argument("year", type=int)
+@click.argument("amount")
+@WORKSPACE_OPTION
+@pass_context
+def fund_budget(ctx: Context, year: int, amount: str, workspace: str | None) -> None:
+    """Set YEAR's growth budget to AMOUNT (12000000, 12m, 1200w); the pool is FUND_POOL_PCT."""
+    from bot.fund import FundError, set_budget
+    from bot.render.fund import budget_set_message
+
+    try:
+        summary = set_budget(
+            ctx.db, ctx.settings, _workspace(ctx, workspace), year, amount, "cli", slack_admin=True
+        )
+    except FundError as problem:
+        raise click.ClickException(str(problem)) from None
+    _fund_echo(budget_set_message(summary, ctx.settings.currency))
+
+
+@fund_group.command("list")
+@click.option("--status", default=None, help="pending, approved, rejected, changes_requested, ...")
+@click.option("--year", type=int, default=None, help="Only proposals drawing on YEAR's pool.")
+@WORKSPACE_OPTION
+@pass_context
+def fund_list(ctx: Context, status: str | None, year: int | None, workspace: str | None) -> None:
+    """List proposals, newest first."""
+    from bot.fund import FundError, list_proposals, parse_list_filter
+    from bot.render.fund import list_message
+
+    try:
+        chosen = parse_list_filter(f"status={status}" if status else "")
+    except FundError as problem:
+        raise click.ClickException(str(problem)) from None
+    settings = ctx.settings
+    proposals = list_proposals(
+        ctx.db, _workspace(ctx, workspace), status=chosen.status, year=year, limit=200
+    )
+    _fund_echo(list_message(proposals, settings.fund_approval, settings.currency))
+
+
+@fund_group.command("history")
+@click.argument("proposal_id", type=int)
+@WORKSPACE_OPTION
+@pass_context
+def fund_history(ctx: Context, proposal_id: int, workspace: str | None) -> None:
+    """Show every transition of proposal PROPOSAL_ID: who, when, from, to, note."""
+    from bot.fund import FundError, proposal_history
+    from bot.render.fund import history_message
+
+    try:
+        proposal, events = proposal_history(ctx.db, _workspace(ctx, workspace), proposal_id)
+    except FundError as problem:
+        raise click.ClickException(str(problem)) from None
+    settings = ctx.settings
+    _fund_echo(history_message(proposal, events, settings.fund_approval, settings.currency))
+
+
 def _yesterday(settings: Settings) -> date:
     return SYSTEM_CLOCK.yesterday(settings.tz)
 
