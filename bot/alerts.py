@@ -550,3 +550,33 @@ def record_post(db: Database, alert_id: int, kind: str, ts: str | None) -> None:
             .where(AlertState.id == alert_id, column == PENDING)
             .values({column.key: ts})
         )
+
+
+def preview(
+    settings: Settings, db: Database, workspace_id: str, clock: Clock = SYSTEM_CLOCK
+) -> list[Alert]:
+    """The alerts that would be open after an evaluation now, without storing anything
+    (for `warroom digest --dry-run`)."""
+    findings = evaluate_rules(settings, db, clock)
+    stored = {(a.rule, a.subject): a for a in open_alerts(db, workspace_id)}
+    verdict = {(f.rule, f.subject): f for f in findings}
+    out = [a for key, a in stored.items() if key not in verdict or verdict[key].firing]
+    at = clock.now().astimezone(UTC).replace(tzinfo=None)
+    for key, finding in verdict.items():
+        if finding.firing and key not in stored:
+            details = {**finding.details, "summary": finding.summary, "command": finding.command}
+            out.append(
+                Alert(
+                    0,
+                    workspace_id,
+                    finding.rule,
+                    finding.subject,
+                    "open",
+                    details,
+                    at,
+                    None,
+                    None,
+                    None,
+                )
+            )
+    return out

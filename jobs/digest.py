@@ -23,6 +23,7 @@ from typing import Any, Literal
 from slack_sdk import WebClient
 
 from bot import runs
+from bot.clock import ManualClock
 from bot.services import Services
 from bot.settings import Settings, parse_hhmm
 from bot.workspace import effective_settings
@@ -81,22 +82,36 @@ def digest_job(services: Services, workspace_id: str, now: datetime) -> Outcome:
     return send_digest(services, workspace_id, now, day=day)
 
 
-def digest_payload(services: Services, workspace_id: str, day: date | None = None) -> Any:
-    """The digest of `day` (default today) gathered and rendered: (digest, message)."""
+def digest_payload(
+    services: Services, workspace_id: str, day: date | None = None, preview: bool = False
+) -> Any:
+    """The digest of `day` (default today) gathered and rendered: (digest, message, settings).
+
+    Another day's digest is computed as of that day's digest time, so "yesterday" and the
+    complete periods are that day's. `preview` shows the alerts an evaluation would open now
+    without storing them.
+    """
+    from bot import alerts
     from bot.digest import build_digest
     from bot.render.warroom import digest_message
 
     settings = effective_settings(services.db, services.settings, workspace_id)
-    day = day or services.clock.today(settings.tz)
-    digest = build_digest(settings, services.db, workspace_id, day, services.clock)
-    return digest, digest_message(digest, settings, services.db, services.clock), settings
+    clock = services.clock
+    today = clock.today(settings.tz)
+    day = day or today
+    if day != today:
+        clock = ManualClock(due_at(settings, day, settings.digest_time))
+    digest = build_digest(settings, services.db, workspace_id, day, clock)
+    if preview:
+        digest.alerts = alerts.preview(settings, services.db, workspace_id, clock)
+    return digest, digest_message(digest, settings, services.db, clock), settings
 
 
 def digest_as_text(services: Services, workspace_id: str, day: date | None = None) -> str:
     """The digest as a person would read it, for `warroom digest --dry-run`."""
     from bot.render import blocks_as_text
 
-    _digest, message, _settings = digest_payload(services, workspace_id, day)
+    _digest, message, _settings = digest_payload(services, workspace_id, day, preview=True)
     return blocks_as_text(message)
 
 
@@ -123,6 +138,7 @@ def send_digest(
             return Outcome("skipped", _why_not(services, workspace_id, day))
     try:
         client = client or client_for(services, workspace_id)
+        _alerts_first(services, workspace_id, client)
         digest, message, settings = digest_payload(services, workspace_id, day)
         channel, ts = _deliver(client, settings, workspace_id, day, held, message)
         if held is not None:
@@ -134,6 +150,16 @@ def send_digest(
         return _failed(services, workspace_id, day, held, client, settings, error)
     log.info("digest for %s %s posted to %s (ts %s)", workspace_id, day, channel, ts)
     return Outcome("posted", f"Digest for {day} posted to {settings.digest_channel}.", channel, ts)
+
+
+def _alerts_first(services: Services, workspace_id: str, client: WebClient) -> None:
+    """Evaluate the playbook (and post what opened) so the digest lists current alerts."""
+    from jobs.alerts import alerts_job
+
+    try:
+        alerts_job(services, workspace_id, services.clock.now(), client)
+    except Exception:
+        log.exception("alerts before the digest of %s failed; the digest goes on", workspace_id)
 
 
 def _deliver(
