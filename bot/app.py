@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -33,6 +34,10 @@ BOT_SCOPES = (
     "channels:history",
 )
 OAUTH_STATE_SECONDS = 600
+# Bolt runs every listener, ack included, in this pool (its default has five threads). Our
+# listeners ack and hand the answer to handlers.slack's own pool; the headroom is for
+# listeners that answer in place.
+LISTENER_THREADS = 32
 
 
 def services_of(context: BoltContext) -> Services:
@@ -53,6 +58,10 @@ def _oauth_settings(settings: Settings, db: Database) -> OAuthSettings:
     )
 
 
+def _listener_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt")
+
+
 def create_app(settings: Settings, db: Database | None = None, clock: Clock = SYSTEM_CLOCK) -> App:
     """Build the Bolt App for the configured mode and register every listener from handlers/."""
     from handlers import register_listeners
@@ -68,6 +77,7 @@ def create_app(settings: Settings, db: Database | None = None, clock: Clock = SY
             signing_secret=settings.slack_signing_secret,
             client=client,
             oauth_settings=_oauth_settings(settings, database),
+            listener_executor=_listener_pool(),
         )
     else:
         # The client carries the bot token (and SLACK_API_URL, and the retry handlers).
@@ -76,6 +86,7 @@ def create_app(settings: Settings, db: Database | None = None, clock: Clock = SY
             client=make_client(settings),
             # Checked on the first request instead, so start-up does not need Slack.
             token_verification_enabled=False,
+            listener_executor=_listener_pool(),
         )
 
     @app.middleware

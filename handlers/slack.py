@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -14,6 +16,24 @@ from bot.commands import Invocation, Reply
 from bot.workspace import workspace_key
 
 log = logging.getLogger(__name__)
+
+# Answers are computed here, not in Bolt's listener pool (five threads, which also run every
+# ack): a burst of slow questions then never delays the next request's ack past 3 seconds.
+ANSWER_THREADS = 16
+_answers = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
+
+
+def after_ack(work: Callable[[], None], body: dict[str, Any], respond: Respond | None) -> None:
+    """Run `work` (everything after ack) in the answer pool; a failure gets the apology."""
+    from handlers.errors import on_error
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as error:  # the same last line of defence as Bolt's error handler
+            on_error(error, body, respond)
+
+    _answers.submit(run)
 
 
 def invocation(body: dict[str, Any], context: BoltContext) -> Invocation:

@@ -12,7 +12,10 @@ import threading
 import pytest
 from sqlalchemy import event
 
+from bot.app import LISTENER_THREADS
+from bot.commands import COMMANDS, Reply
 from bot.render.metric import CHART_ACTION, SHARE_ACTION, button_value
+from handlers.slack import ANSWER_THREADS
 from tests.slack_data import load_small_data_set
 
 
@@ -142,3 +145,29 @@ def test_ack_comes_before_any_database_work(loaded) -> None:
     # Removed only now: removing a listener while a statement runs would disturb it.
     event.remove(loaded.db.state, "before_cursor_execute", wait_at_gate)
     assert "*¥500*" in _blocks_text(post)
+
+
+def test_slow_answers_never_hold_up_the_next_ack(loaded, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More answers stuck than Bolt has listener threads: the next ack still comes at once."""
+    gate = threading.Event()
+    started = threading.Semaphore(0)
+
+    def slow(text: str, invocation: object) -> Reply:
+        started.release()
+        assert gate.wait(timeout=30), "the test never opened the gate"
+        return Reply.text("slow answer")
+
+    monkeypatch.setitem(COMMANDS, "/metric", slow)
+    stuck = LISTENER_THREADS + 8
+    try:
+        for _ in range(stuck):
+            assert loaded.command("/metric", "slow").status == 200
+        for _ in range(ANSWER_THREADS):
+            assert started.acquire(timeout=5), "the answers never started"
+        answer = loaded.command("/cac", "channel=tiktok")
+        assert answer.status == 200
+        assert not loaded.fake.calls_to("response_url")
+    finally:
+        gate.set()
+    posts = loaded.fake.wait_for("response_url", count=stuck + 1, timeout=20)
+    assert sum("slow answer" in p.text for p in posts) == stuck

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.commands import Chart, metric_chart
 from bot.render.metric import CHART_ACTION, query_of_button
-from handlers.slack import deliver, invocation
+from handlers.slack import after_ack, deliver, invocation
 
 
 def handle_chart(
@@ -24,17 +24,21 @@ def handle_chart(
     """Draw the chart and upload it to the channel (files_upload_v2), titled with the query."""
     ack()
     asked = invocation(body, context)
-    chart = metric_chart(query_of_button(action.get("value", "")), asked)
-    if not isinstance(chart, Chart):
-        deliver(chart, respond=respond, client=client, invocation=asked)
-        return
-    client.files_upload_v2(
-        channel=asked.channel_id,
-        content=chart.png,
-        filename=chart.filename,
-        title=chart.title,
-        initial_comment=f"{chart.title}, charted for <@{asked.user_id}>",
-    )
+
+    def draw() -> None:
+        chart = metric_chart(query_of_button(action.get("value", "")), asked)
+        if not isinstance(chart, Chart):
+            deliver(chart, respond=respond, client=client, invocation=asked)
+            return
+        client.files_upload_v2(
+            channel=asked.channel_id,
+            content=chart.png,
+            filename=chart.filename,
+            title=chart.title,
+            initial_comment=f"{chart.title}, charted for <@{asked.user_id}>",
+        )
+
+    after_ack(draw, body, respond)
 
 
 def register(app: App) -> None:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.commands import share_metric
 from bot.render.metric import SHARE_ACTION, query_of_button
-from handlers.slack import deliver, invocation
+from handlers.slack import after_ack, deliver, invocation
 
 
 def handle_share(
@@ -24,8 +24,12 @@ def handle_share(
     """Ask the question again and post the answer in the channel, saying who shared it."""
     ack()
     asked = invocation(body, context)
-    reply = share_metric(query_of_button(action.get("value", "")), asked)
-    deliver(reply, respond=respond, client=client, invocation=asked)
+
+    def share() -> None:
+        reply = share_metric(query_of_button(action.get("value", "")), asked)
+        deliver(reply, respond=respond, client=client, invocation=asked)
+
+    after_ack(share, body, respond)
 
 
 def register(app: App) -> None:

@@ -9,7 +9,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.commands import answer_command
-from handlers.slack import deliver, invocation
+from handlers.slack import after_ack, deliver, invocation
 
 
 def handle_command(
@@ -18,5 +18,9 @@ def handle_command(
     """Acknowledge within Slack's 3 seconds, before any database work, then answer."""
     ack()
     asked = invocation(body, context)
-    reply = answer_command(body["command"], body.get("text") or "", asked)
-    deliver(reply, respond=respond, client=client, invocation=asked)
+
+    def answer() -> None:
+        reply = answer_command(body["command"], body.get("text") or "", asked)
+        deliver(reply, respond=respond, client=client, invocation=asked)
+
+    after_ack(answer, body, respond)

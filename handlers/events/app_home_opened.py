@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.app import services_of
 from bot.dedupe import first_delivery
 from bot.home import home_view
-from handlers.slack import invocation
+from handlers.slack import after_ack, invocation
 
 
 def handle_home_opened(
@@ -20,11 +20,15 @@ def handle_home_opened(
     if event.get("tab", "home") != "home":
         return
     services = services_of(context)
-    if not first_delivery(services.db, body["event_id"], services.clock.now()):
-        return
     asked = invocation(body, context)
     asked.user_id = event["user"]
-    client.views_publish(user_id=event["user"], view=home_view(asked))
+
+    def publish() -> None:
+        if not first_delivery(services.db, body["event_id"], services.clock.now()):
+            return
+        client.views_publish(user_id=event["user"], view=home_view(asked))
+
+    after_ack(publish, body, None)
 
 
 def register(app: App) -> None:
