@@ -83,7 +83,6 @@ def cents(amount: float) -> Decimal:
     return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-
 def money_text(amount: float, currency: str) -> str:
     """`amount` as people read it ("¥1,200,000"), formatted like every other amount."""
     from bot.format import format_money
