@@ -12,7 +12,7 @@ import difflib
 import importlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
@@ -65,7 +65,6 @@ class Reply:
     message: dict[str, Any] | None = None
     modal: dict[str, Any] | None = None
     public: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def text(cls, text: str, public: bool = False) -> Reply:
