@@ -372,3 +372,22 @@ def test_three_processes_post_one_digest_per_workspace(
     for workspace in (WS, "T0SECOND"):
         info = runs.run_info(db, workspace, "digest", DAY)
         assert info is not None and info.state == "posted" and info.attempts == 1
+
+
+def test_started_scheduler_catches_up_in_the_background(
+    services: Services, fake: FakeSlack
+) -> None:
+    scheduler = WarRoomScheduler(services)
+    scheduler.start()
+    try:
+        # The watchdog runs at start-up: the missed digest goes out without waiting a period.
+        fake.wait_for(
+            "chat.postMessage",
+            timeout=20,
+            where=lambda c: (c.params.get("metadata") or {}).get("event_type") == "warroom_digest",
+        )
+        assert scheduler.next_run(f"digest:{WS}") is not None
+        assert scheduler.scheduler.get_job("rollups") is not None
+    finally:
+        scheduler.shutdown()
+    assert len(digest_posts(fake)) == 1
