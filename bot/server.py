@@ -109,6 +109,9 @@ def start_background_jobs(services: Services) -> None:
     from jobs.scheduler import start_scheduler
 
     start_scheduler(services)
+    from jobs.scheduler import start_scheduler
+
+    start_scheduler(services)
 
 
 def run_bot(settings: Settings, db: Database, host: str = "0.0.0.0") -> None:
