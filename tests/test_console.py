@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.clock import ManualClock
 from bot.commands import WARROOM_SUBCOMMANDS, Reply, answer_text
 from bot.console import SORRY, run_console
+from tests.slack_data import load_small_data_set
 
 
 def _session(lines: list[str], answer) -> str:  # type: ignore[no-untyped-def]
@@ -81,3 +84,21 @@ def test_run_refuses_an_unmigrated_database(empty_db_url, monkeypatch) -> None:
     assert result.exit_code != 0
     assert "not migrated yet" in result.output
     assert "warroom migrate" in result.output
+
+
+def test_a_metric_answer_is_the_slack_answer_as_text(settings, db) -> None:
+    clock = ManualClock(datetime(2026, 11, 2, 10, tzinfo=UTC))
+    load_small_data_set(db, settings, clock)
+    text = answer_text("/cac channel=tiktok", settings, db, clock)
+    lines = text.splitlines()
+    assert lines[0].startswith("CAC · tiktok")
+    assert set(lines[1]) == {"="}
+    assert lines[2] == "¥500"
+    assert lines[3].startswith("(good) ▼ 58.3% vs previous period (¥1,200)")
+    assert "[Share to channel] [Chart]" in text
+
+
+def test_a_form_is_described_not_opened(settings, db) -> None:
+    text = answer_text("/fund propose", settings, db)
+    assert text.startswith("[form: ")
+    assert "this opens a form in Slack" in text
