@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot import fund
 from bot.render.fund import COMPLETE_ACTION, completion_modal, notice_modal
 from handlers.actions.fund_messages import is_slack_admin, proposal_id_of
-from handlers.slack import invocation
+from handlers.slack import after_ack, invocation
 
 
 def handle_complete(
@@ -22,18 +22,22 @@ def handle_complete(
     if proposal_id is None:
         return
     opened = client.views_open(trigger_id=body["trigger_id"], view=completion_modal(proposal_id))
-    asked = invocation(body, context)
-    user = asked.user_id or ""
-    problem = fund.refusal(asked.db, asked.workspace_id, proposal_id, user, "complete")
-    if problem == fund.NOT_COMPLETER and is_slack_admin(client, user):
-        problem = fund.refusal(
-            asked.db, asked.workspace_id, proposal_id, user, "complete", slack_admin=True
-        )
-    if problem:
-        view = opened["view"]
-        client.views_update(
-            view_id=view["id"], hash=view.get("hash"), view=notice_modal("Complete", problem)
-        )
+
+    def check() -> None:
+        asked = invocation(body, context)
+        user = asked.user_id or ""
+        problem = fund.refusal(asked.db, asked.workspace_id, proposal_id, user, "complete")
+        if problem == fund.NOT_COMPLETER and is_slack_admin(client, user):
+            problem = fund.refusal(
+                asked.db, asked.workspace_id, proposal_id, user, "complete", slack_admin=True
+            )
+        if problem:
+            view = opened["view"]
+            client.views_update(
+                view_id=view["id"], hash=view.get("hash"), view=notice_modal("Complete", problem)
+            )
+
+    after_ack(check, body, None)
 
 
 def register(app: App) -> None:

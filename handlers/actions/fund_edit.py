@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot import fund
 from bot.render.fund import EDIT_ACTION, loading_modal, notice_modal, proposal_modal
 from handlers.actions.fund_messages import proposal_id_of
-from handlers.slack import invocation
+from handlers.slack import after_ack, invocation
 
 
 def handle_edit(
@@ -24,14 +24,22 @@ def handle_edit(
     opened = client.views_open(
         trigger_id=body["trigger_id"], view=loading_modal(f"Edit proposal #{proposal_id}")
     )
-    asked = invocation(body, context)
-    problem = fund.refusal(asked.db, asked.workspace_id, proposal_id, asked.user_id or "", "edit")
-    if problem:
-        view = notice_modal("Edit proposal", problem)
-    else:
-        proposal = fund.get_proposal(asked.db, asked.workspace_id, proposal_id)
-        view = proposal_modal(fund.ProposalDraft.of(proposal), proposal_id)
-    client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view)
+
+    def check() -> None:
+        asked = invocation(body, context)
+        problem = fund.refusal(
+            asked.db, asked.workspace_id, proposal_id, asked.user_id or "", "edit"
+        )
+        if problem:
+            view = notice_modal("Edit proposal", problem)
+        else:
+            proposal = fund.get_proposal(asked.db, asked.workspace_id, proposal_id)
+            view = proposal_modal(fund.ProposalDraft.of(proposal), proposal_id)
+        client.views_update(
+            view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view
+        )
+
+    after_ack(check, body, None)
 
 
 def register(app: App) -> None:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot import fund
 from bot.render.fund import REJECT_ACTION, notice_modal, reason_modal
 from handlers.actions.fund_messages import proposal_id_of
-from handlers.slack import invocation
+from handlers.slack import after_ack, invocation
 
 
 def handle_reject(
@@ -24,13 +24,19 @@ def handle_reject(
     opened = client.views_open(
         trigger_id=body["trigger_id"], view=reason_modal(proposal_id, "reject")
     )
-    asked = invocation(body, context)
-    problem = fund.refusal(asked.db, asked.workspace_id, proposal_id, asked.user_id or "", "decide")
-    if problem:
-        view = opened["view"]
-        client.views_update(
-            view_id=view["id"], hash=view.get("hash"), view=notice_modal("Reject", problem)
+
+    def check() -> None:
+        asked = invocation(body, context)
+        problem = fund.refusal(
+            asked.db, asked.workspace_id, proposal_id, asked.user_id or "", "decide"
         )
+        if problem:
+            view = opened["view"]
+            client.views_update(
+                view_id=view["id"], hash=view.get("hash"), view=notice_modal("Reject", problem)
+            )
+
+    after_ack(check, body, None)
 
 
 def register(app: App) -> None:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.fund_commands import fund_command
 from handlers.actions.fund_messages import is_slack_admin
-from handlers.slack import deliver, invocation
+from handlers.slack import after_ack, deliver, invocation
 
 
 def handle_fund(
@@ -20,7 +20,15 @@ def handle_fund(
     ack()
     asked = invocation(body, context)
     text = body.get("text") or ""
-    wants_budget = text.strip().lower().startswith("budget")
-    admin = wants_budget and is_slack_admin(client, asked.user_id)
-    reply = fund_command(text, asked, slack_admin=admin)
-    deliver(reply, respond=respond, client=client, invocation=asked)
+    if text.strip().lower().startswith("propose"):
+        # The modal needs no database work; open it before anything else can delay it.
+        deliver(fund_command(text, asked), respond=respond, client=client, invocation=asked)
+        return
+
+    def answer() -> None:
+        wants_budget = text.strip().lower().startswith("budget")
+        admin = wants_budget and is_slack_admin(client, asked.user_id)
+        reply = fund_command(text, asked, slack_admin=admin)
+        deliver(reply, respond=respond, client=client, invocation=asked)
+
+    after_ack(answer, body, respond)
