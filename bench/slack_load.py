@@ -197,12 +197,32 @@ def _row(rate: int, samples: list[Sample]) -> str:
     )
 
 
+def _chart_seconds(runs: int = 5) -> tuple[float, int]:
+    """Median seconds to render a 365-day chart with its previous period, and its PNG size."""
+    from datetime import date, timedelta
+
+    from bot.charts import line_chart_png
+
+    days = [date(2026, 1, 1) + timedelta(days=i) for i in range(365)]
+    series = [(d, 1000 + (i % 7) * 40 + i) for i, d in enumerate(days)]
+    previous = [(d, 950 + (i % 7) * 35) for i, d in enumerate(days)]
+    times = []
+    size = 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        png = line_chart_png("Spend", series, previous=previous, unit="currency", label="Spend")
+        times.append(time.perf_counter() - started)
+        size = len(png)
+    return sorted(times)[len(times) // 2], size
+
+
 def main() -> None:
     """Run the load at each rate and write the `slack_load` section of docs/benchmarks.md."""
     sys.path.insert(0, str(ROOT))
     from tests.fake_slack import FakeSlack
 
     work = Path(tempfile.mkdtemp(prefix="warroom-slack-load-"))
+    chart_seconds, chart_bytes = _chart_seconds()
     try:
         url, described = _prepare_database(work)
         port = _free_port()
@@ -238,6 +258,10 @@ def main() -> None:
                 "| answer p50 | answer p99 | answers with numbers | errors |",
                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
                 *rows,
+                "",
+                f"Chart: a 365-day trend chart with the previous period (800×450 PNG, "
+                f"{chart_bytes / 1024:,.0f} KiB) renders in {chart_seconds * 1000:,.0f} ms "
+                "(median of 5; target under 1 s).",
             ]
         )
         write_section("slack_load", body)
