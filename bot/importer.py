@@ -361,10 +361,17 @@ def _check_columns(spec: Spec, source: _Source) -> tuple[list[str], list[str]]:
 _OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
+def _is_text(values: pd.Series) -> bool:
+    return values.dtype == object or isinstance(values.dtype, pd.StringDtype)
+
+
 def _text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(stripped text with "" for missing, empty mask)."""
-    missing = values.isna()
-    text = values.astype(object).where(~missing, "").astype(str).str.strip()
+    """(stripped text, "" for missing; empty mask)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        text = values.fillna("").str.strip()
+    else:
+        missing = values.isna()
+        text = values.astype(str).where(~missing, "").str.strip()
     return text, text == ""
 
 
@@ -375,26 +382,26 @@ def _parse_timestamps(values: pd.Series, tz: ZoneInfo) -> pd.Series:
         return values
     text, _ = _text(values)
     zoned = text.str.contains(_OFFSET, regex=True)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    if (~zoned).any():
-        naive = pd.to_datetime(text[~zoned], format="ISO8601", errors="coerce")
-        out[~zoned] = naive.astype("datetime64[us]")
-    if zoned.any():
-        parsed = pd.to_datetime(text[zoned], format="ISO8601", errors="coerce", utc=True)
-        out[zoned] = parsed.dt.tz_convert(tz).dt.tz_localize(None).astype("datetime64[us]")
+    naive = pd.to_datetime(text.where(~zoned), format="ISO8601", errors="coerce")
+    if not zoned.any():
+        return naive
+    parsed = pd.to_datetime(text[zoned], format="ISO8601", errors="coerce", utc=True)
+    out = naive.astype("datetime64[us]")
+    out[zoned] = parsed.dt.tz_convert(tz).dt.tz_localize(None).astype("datetime64[us]")
     return out
 
 
 def _parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(dates at midnight, mask of values that carry a time of day)."""
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        parsed = values.dt.tz_localize(None)
+    elif pd.api.types.is_datetime64_dtype(values.dtype):
+        parsed = values
     else:
         text, _ = _text(values)
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    parsed = parsed.astype("datetime64[us]")
-    timed = parsed.notna() & (parsed != parsed.dt.normalize())
-    return parsed.dt.normalize(), timed
+    midnight = parsed.dt.normalize()
+    return midnight, parsed.notna() & (parsed != midnight)
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -407,7 +414,7 @@ def _numbers(values: pd.Series) -> pd.Series:
 
 
 def _show(value: object) -> str:
-    text = str(value)
+    text = str(value).strip()
     return f'"{text[:40]}…"' if len(text) > 40 else f'"{text}"'
 
 
@@ -420,57 +427,70 @@ def _parse_chunk(
     parsed: dict[str, pd.Series] = {}
     bad_column = pd.Series(None, index=index, dtype=object)
     reason = pd.Series(None, index=index, dtype=object)
+    raw_of: dict[str, pd.Series] = {}
 
-    def flag(mask: pd.Series, column: str, why: pd.Series | str) -> None:
+    def flag(mask: pd.Series, column: str, why: str, show: bool = False, after: str = "") -> None:
+        # Reasons are built only for the rows that fail: most rows never need one.
         new = mask & bad_column.isna()
         if new.any():
             bad_column[new] = column
-            reason[new] = why[new] if isinstance(why, pd.Series) else why
+            if show:
+                reason[new] = [f"{why}{_show(v)}{after}" for v in raw_of[column][new]]
+            else:
+                reason[new] = why
 
+    empties: dict[str, tuple[pd.Series | None, pd.Series]] = {}
+    for name in frame.columns:
+        raw = frame[name]
+        raw_of[name] = raw
+        empties[name] = _text(raw) if _is_text(raw) else (None, raw.isna())
     # A row with nothing in it (a blank line) is skipped, not an error.
     blank = pd.Series(True, index=index)
-    for name in frame.columns:
-        blank &= _text(frame[name])[1]
+    for _, empty in empties.values():
+        blank &= empty
 
     for f in spec.fields:
         if f.name not in frame.columns:
             parsed[f.name] = pd.Series([f.default] * n, index=index, dtype=object)
             continue
-        raw = frame[f.name]
-        text, empty = _text(raw)
+        raw = raw_of[f.name]
+        text, empty = empties[f.name]
         if not f.nullable:
             flag(empty, f.name, f"{f.name} is empty")
-        shown = text.map(_show)
         if f.kind in ("text", "enum"):
-            value = text.astype(object)
+            if text is None:
+                text = raw.astype(str).where(~empty, "")
+            value = text
             if f.kind == "enum":
-                value = text.str.lower().astype(object)
-                wrong = ~empty & ~value.isin(f.choices)
-                flag(wrong, f.name, "must be " + " or ".join(f.choices) + ", not " + shown)
+                value = text.str.lower()
+                flag(~empty & ~value.isin(f.choices), f.name,
+                     "must be " + " or ".join(f.choices) + ", not ", show=True)  # fmt: skip
             if f.max_length:
                 flag(text.str.len() > f.max_length, f.name,
                      f"longer than {f.max_length} characters")  # fmt: skip
-            value = value.where(~empty, f.default)
+            value = value.where(~empty)
+            if f.default is not None:
+                value = value.fillna(f.default)
         elif f.kind == "timestamp":
             value = _parse_timestamps(raw, tz)
-            flag(~empty & value.isna(), f.name, "unparseable timestamp " + shown
-                 + " (use YYYY-MM-DD HH:MM:SS, optionally with +08:00 or Z)")  # fmt: skip
+            flag(~empty & value.isna(), f.name, "unparseable timestamp ", show=True,
+                 after=" (use YYYY-MM-DD HH:MM:SS, optionally with +08:00 or Z)")  # fmt: skip
         elif f.kind == "date":
             value, timed = _parse_dates(raw)
-            flag(~empty & value.isna(), f.name,
-                 "unparseable date " + shown + " (use YYYY-MM-DD)")  # fmt: skip
-            flag(timed, f.name, "has a time of day " + shown + "; a date (YYYY-MM-DD) is expected")
+            flag(~empty & value.isna(), f.name, "unparseable date ", show=True,
+                 after=" (use YYYY-MM-DD)")  # fmt: skip
+            flag(timed, f.name, "has a time of day: ", show=True,
+                 after="; a date (YYYY-MM-DD) is expected")  # fmt: skip
         else:
             value = _numbers(raw)
             flag(~empty & (value.isna() | ~np.isfinite(value.fillna(0))), f.name,
-                 "not a number: " + shown)  # fmt: skip
-            flag(value < 0, f.name,
-                 ("negative amount " if f.kind == "money" else "negative value ")
-                 + shown + " (must be 0 or more)")  # fmt: skip
-            flag(value >= MAX_MONEY, f.name, "too large: " + shown)
+                 "not a number: ", show=True)  # fmt: skip
+            flag(value < 0, f.name, "negative amount " if f.kind == "money" else "negative value ",
+                 show=True, after=" (must be 0 or more)")  # fmt: skip
+            flag(value >= MAX_MONEY, f.name, "too large: ", show=True)
             if f.kind == "int":
                 flag(value.notna() & (value != value.round()), f.name,
-                     "not a whole number: " + shown)  # fmt: skip
+                     "not a whole number: ", show=True)  # fmt: skip
             if f.kind == "money":
                 value = value.round(2)
             if f.default is not None:
@@ -621,28 +641,23 @@ def _upsert(connection: Connection, spec: Spec, staging: Table) -> tuple[int, in
     new = connection.execute(
         select(func.count()).select_from(staging).where(~exists().where(match))
     ).scalar_one()
-    changed = 0
-    if others:
-        differs = or_(*[target.c[n].is_distinct_from(s[n]) for n in others])
-        changed = connection.execute(
-            select(func.count()).select_from(staging.join(target, match)).where(differs)
-        ).scalar_one()
     insert = _dialect_insert(connection)(target).from_select(
         names,
         # SQLite needs a WHERE in INSERT ... SELECT ... ON CONFLICT to parse it.
-        select(*[s[n] for n in names]).where(true()).order_by(s._line),
+        select(*[s[n] for n in names]).where(true()),
     )
     if others:
         excluded = insert.excluded
         statement = insert.on_conflict_do_update(
             index_elements=list(spec.key),
             set_={n: excluded[n] for n in others},
+            # Rows whose values are all the same are left alone, so they are not counted.
             where=or_(*[target.c[n].is_distinct_from(excluded[n]) for n in others]),
         )
     else:
         statement = insert.on_conflict_do_nothing(index_elements=list(spec.key))
-    connection.execute(statement)
-    return new, changed, total - new - changed
+    written = connection.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
+    return new, written - new, total - written
 
 
 # ------------------------------------------------------------------------------- driver

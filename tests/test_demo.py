@@ -9,12 +9,12 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, inspect, select
 
 from bot.cli import cli
 from bot.db import Database
 from bot.demo import PLANTED, Generator, last_complete_week, load_demo
-from bot.models import Activity, ImportRun, Lead, Order, RollupState, User
+from bot.models import Activity, Campaign, ImportRun, Lead, Order, RollupState, User
 from bot.staleness import ROLLUPS
 
 END = date(2026, 11, 30)  # a Monday, with Double 11 inside the last 30 days
@@ -201,6 +201,42 @@ def test_load_demo_into_the_database(db: Database) -> None:
         assert (state.stale_from, state.stale_to) == (END - timedelta(days=39), END)
         assert session.scalar(select(func.count()).select_from(ImportRun)) == 7
     assert "users 1,500" in str(summary)
+
+
+def test_load_keeps_indexes_and_references_intact(db: Database) -> None:
+    def indexes() -> set[str]:
+        inspector = inspect(db.analytics)
+        return {
+            index["name"]
+            for table in ("users", "leads", "orders", "activity", "spend", "campaigns")
+            for index in inspector.get_indexes(table)
+        }
+
+    def foreign_keys() -> int:
+        inspector = inspect(db.analytics)
+        tables = ("users", "leads", "orders", "activity", "spend", "campaigns")
+        return sum(len(inspector.get_foreign_keys(table)) for table in tables)
+
+    before = indexes(), foreign_keys()
+    load_demo(db, users=800, days=30, seed=5, end_date=END)
+    load_demo(db, users=600, days=30, seed=6, end_date=END, replace=True)
+    assert (indexes(), foreign_keys()) == before
+    assert _count(db, User) == 600
+    with db.analytics.connect() as connection:
+        for child, column in ((Order, Order.user_id), (Activity, Activity.user_id),
+                              (Lead, Lead.user_id)):  # fmt: skip
+            orphans = connection.execute(
+                select(func.count())
+                .select_from(child)
+                .where(column.is_not(None), ~exists().where(User.id == column))
+            ).scalar_one()
+            assert orphans == 0
+        orphan_campaigns = connection.execute(
+            select(func.count())
+            .select_from(User)
+            .where(User.campaign_id.is_not(None), ~exists().where(Campaign.id == User.campaign_id))
+        ).scalar_one()
+        assert orphan_campaigns == 0
 
 
 def test_cli_demo_data_if_empty_and_replace(
