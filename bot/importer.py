@@ -63,6 +63,7 @@ from bot.staleness import mark_stale
 
 CHUNK_ROWS = 200_000
 MAX_REPORTED = 20
+STREAM_ROWS = 50_000  # rejected rows fetched back from the staging table at a time
 MAX_MONEY = 1e15  # NUMERIC(18, 2) holds less than 1e16
 TARGETS: dict[str, Table] = {model.__tablename__: model.__table__ for model in FACT_TABLES}
 
@@ -543,7 +544,9 @@ def _find_problems(connection: Connection, spec: Spec, staging: Table, problems:
         .having(func.count() > 1)
         .subquery()
     )
-    shown = keys[0] if len(keys) == 1 else func.coalesce(cast(keys[0], String), "")
+    shown = cast(keys[0], String)
+    for key in keys[1:]:
+        shown = shown + literal(", ") + func.coalesce(cast(key, String), "")
     connection.execute(
         problems.insert().from_select(
             ["_line", "column_name", "problem", "value", "first_line"],
@@ -551,7 +554,7 @@ def _find_problems(connection: Connection, spec: Spec, staging: Table, problems:
                 s._line,
                 literal(", ".join(spec.key)),
                 literal("duplicate"),
-                cast(shown, String),
+                shown,
                 groups.c.first_line,
             )
             .select_from(staging.join(groups, and_(*[s[k] == groups.c[k] for k in spec.key])))
@@ -577,50 +580,42 @@ def _find_problems(connection: Connection, spec: Spec, staging: Table, problems:
         )
 
 
-def _describe(
-    connection: Connection,
-    spec: Spec,
-    source: _Source,
-    column: str,
-    problem: str,
-    value: str,
-    first: int | None,
-) -> str:
-    if problem == "duplicate":
-        return (
-            f"duplicate {spec.table} key {_show(value)} (first on {source.where(int(first or 0))})"
-        )
-    f = spec.field(column)
-    ref_table, ref_column = (f.ref or ".").split(".")
-    noun = {"channels": "channel", "campaigns": "campaign", "users": "user id"}[ref_table]
-    known = _known_values(connection, ref_table, ref_column)
-    if not known:
-        return (
-            f"unknown {noun} {_show(value)}: the {ref_table} table is empty, "
-            f"import {ref_table} before {spec.table}"
-        )
-    if ref_table == "users":
-        return f"unknown {noun} {_show(value)} (import users before {spec.table})"
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
-    close = close or [k for k in known if k.lower() == value.lower()]
-    hint = f"did you mean {close[0]}?" if close else f"import {ref_table} first"
-    if ref_table == "channels" and not close:
-        hint = f"known channels: {', '.join(sorted(known)[:12])}"
-    return f"unknown {noun} {_show(value)} ({hint})"
+class _Reasons:
+    """Turns the problems found in SQL into sentences, with suggestions from the database."""
 
+    def __init__(self, connection: Connection, spec: Spec, source: _Source) -> None:
+        self.connection, self.spec, self.source = connection, spec, source
+        self._known: dict[str, list[str]] = {}
 
-_KNOWN_CACHE: dict[tuple[int, str], list[str]] = {}
+    def __call__(self, column: str, problem: str, value: str, first: int | None) -> str:
+        spec = self.spec
+        if problem == "duplicate":
+            where = self.source.where(int(first or 0))
+            return f"duplicate {spec.table} key {_show(value)} (first on {where})"
+        ref_table, ref_column = (spec.field(column).ref or ".").split(".")
+        noun = {"channels": "channel", "campaigns": "campaign", "users": "user id"}[ref_table]
+        known = self.known(ref_table, ref_column)
+        if not known:
+            return (
+                f"unknown {noun} {_show(value)}: the {ref_table} table is empty, "
+                f"import {ref_table} before {spec.table}"
+            )
+        if ref_table == "users":
+            return f"unknown {noun} {_show(value)} (import users before {spec.table})"
+        close = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
+        close = close or [k for k in known if k.lower() == value.lower()]
+        hint = f"did you mean {close[0]}?" if close else f"import {ref_table} first"
+        if ref_table == "channels" and not close:
+            hint = f"known channels: {', '.join(sorted(known)[:12])}"
+        return f"unknown {noun} {_show(value)} ({hint})"
 
-
-def _known_values(connection: Connection, table: str, column: str) -> list[str]:
-    key = (id(connection), table)
-    if key not in _KNOWN_CACHE:
-        col = TARGETS[table].c[column]
-        # Enough to suggest a close match; ids are only checked for emptiness.
-        limit = 1 if table == "users" else 5000
-        _KNOWN_CACHE.clear()
-        _KNOWN_CACHE[key] = list(connection.execute(select(col).limit(limit)).scalars())
-    return _KNOWN_CACHE[key]
+    def known(self, table: str, column: str) -> list[str]:
+        if table not in self._known:
+            # Enough to suggest a close match; user ids are only checked for emptiness.
+            limit = 1 if table == "users" else 5000
+            query = select(TARGETS[table].c[column]).limit(limit)
+            self._known[table] = list(self.connection.execute(query).scalars())
+        return self._known[table]
 
 
 # ------------------------------------------------------------------------------- upsert
@@ -724,7 +719,6 @@ def import_file(
                 _record(session, report, first, last, now)
     finally:
         bar.close()
-        _KNOWN_CACHE.clear()
     report.seconds = time.monotonic() - started
     return report
 
@@ -806,15 +800,16 @@ def _run(
             .order_by(p._line)
             .limit(MAX_REPORTED)
         ).all()
+        reasons = _Reasons(connection, spec, source)
         for row in first_rows:
-            why = _describe(
-                connection, spec, source, row.column_name, row.problem, row.value, row.first_line
-            )
+            why = reasons(row.column_name, row.problem, row.value, row.first_line)
             shown.append(Problem(int(row._line), row.column_name, why))
     if report.rejected and not skip_invalid:
         raise ImportFailed(_failure_text(source, spec, report, sorted(shown), rejects_path))
     if sql_bad and rejects:
-        _reject_staged(connection, spec, source, staging, problems, rejects, wanted)
+        _reject_staged(
+            connection, _Reasons(connection, spec, source), staging, problems, rejects, wanted
+        )
     if rejects:
         rejects.close()
         report.rejects_path = rejects_path
@@ -885,8 +880,7 @@ class _Rejects:
 
 def _reject_staged(
     connection: Connection,
-    spec: Spec,
-    source: _Source,
+    reasons: _Reasons,
     staging: Table,
     problems: Table,
     rejects: _Rejects,
@@ -910,14 +904,14 @@ def _reject_staged(
         .order_by(staging.c._line)
     )
     result = connection.execute(
-        query, execution_options={"stream_results": True, "yield_per": 50_000}
+        query, execution_options={"stream_results": True, "yield_per": STREAM_ROWS}
     )
     for part in result.partitions():
         frame = pd.DataFrame([row._mapping for row in part])
         frame.index = frame["_line"].astype(np.int64)
-        reasons = pd.Series(
+        why = pd.Series(
             [
-                _describe(connection, spec, source, c, pr, v, fl)
+                reasons(c, pr, v, fl)
                 for c, pr, v, fl in zip(
                     frame["column_name"],
                     frame["problem"],
@@ -928,4 +922,4 @@ def _reject_staged(
             ],
             index=frame.index,
         )
-        rejects.write(frame[wanted], reasons)
+        rejects.write(frame[wanted], why)

@@ -136,6 +136,11 @@ BAD_ORDERS = {
         ORDERS + "o2,u2,2026-09-04 10:00,5\n",
         'line 5, column id: duplicate orders key "o2" (first on line 3)',
     ),
+    "duplicate spend day": (
+        "spend",
+        "date,channel,campaign_id,amount\n2026-09-01,tiktok,c1,5\n2026-09-01,tiktok,c1,6\n",
+        'line 3, column date, channel, campaign_id: duplicate spend key "2026-09-01, tiktok, c1"',
+    ),
     "unknown user": (
         "orders",
         ORDERS + "o4,u99,2026-09-04 10:00,5\n",
@@ -264,8 +269,9 @@ def test_zoned_timestamps_become_workspace_wall_clock(db_url: str, tmp_path: Pat
 
 
 def test_skip_invalid_loads_good_rows_and_writes_rejects(
-    base: Database, settings: Settings, tmp_path: Path
+    base: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("bot.importer.STREAM_ROWS", 1)  # rejects read back in several parts
     text = ORDERS + (
         "o4,u2,2026-09-04 10:00,-5\n"  # line 5: negative
         "o5,u404,2026-09-04 10:00,5\n"  # line 6: unknown user
