@@ -762,12 +762,39 @@ def _run(
     rejects_path: Path,
     bar: _Progress,
 ) -> None:
+    rejects = _Rejects(rejects_path, wanted) if skip_invalid else None
+    try:
+        _stage_and_write(connection, spec, source, wanted, report, settings, rejects,
+                         rejects_path, bar)  # fmt: skip
+    except BaseException:
+        if rejects:  # nothing was imported, so nothing was rejected either
+            rejects.close()
+            rejects_path.unlink(missing_ok=True)
+        raise
+    if rejects:
+        rejects.close()
+        if report.rejected:
+            report.rejects_path = rejects_path
+        else:
+            rejects_path.unlink(missing_ok=True)
+
+
+def _stage_and_write(
+    connection: Connection,
+    spec: Spec,
+    source: _Source,
+    wanted: list[str],
+    report: ImportReport,
+    settings: Settings,
+    rejects: _Rejects | None,
+    rejects_path: Path,
+    bar: _Progress,
+) -> None:
     staging, problems = _staging_table(spec)
     staging.create(connection)
     problems.create(connection)
     shown: list[Problem] = []
     row_bad = 0
-    rejects = _Rejects(rejects_path, wanted) if skip_invalid else None
     # Line of the first data row: the header is line 1 in a CSV; Parquet rows count from 1.
     line = 2 if source.kind == "csv" else 1
     for frame in _chunks(source, wanted):
@@ -804,15 +831,11 @@ def _run(
         for row in first_rows:
             why = reasons(row.column_name, row.problem, row.value, row.first_line)
             shown.append(Problem(int(row._line), row.column_name, why))
-    if report.rejected and not skip_invalid:
+    if report.rejected and not rejects:
         raise ImportFailed(_failure_text(source, spec, report, sorted(shown), rejects_path))
     if sql_bad and rejects:
-        _reject_staged(
-            connection, _Reasons(connection, spec, source), staging, problems, rejects, wanted
-        )
-    if rejects:
-        rejects.close()
-        report.rejects_path = rejects_path
+        reasons = _Reasons(connection, spec, source)
+        _reject_staged(connection, reasons, staging, problems, rejects, wanted)
     if sql_bad:
         connection.execute(staging.delete().where(staging.c._line.in_(select(p._line))))
 

@@ -300,8 +300,9 @@ def test_spend_defaults_and_empty_campaign(
         (date(2026, 9, 1), "tiktok", "", 100.0, 0, 0),
         (date(2026, 9, 1), "tiktok", "c1", 50.5, 0, 0),
     ]
-    again = load(base, settings, "spend", write(tmp_path, "spend.csv", text))
-    assert again.unchanged == 2
+    again = load(base, settings, "spend", write(tmp_path, "spend.csv", text), skip_invalid=True)
+    assert again.unchanged == 2 and again.rejects_path is None
+    assert not (tmp_path / "spend.rejects.csv").exists()
 
 
 def test_parquet_import(base: Database, settings: Settings, tmp_path: Path) -> None:
