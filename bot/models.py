@@ -479,16 +479,59 @@ class RollupDaily(Base):
 
 
 class RollupRetention(Base):
-    """Users active exactly `age` days after signing up (age 0..90), per sign-up day."""
+    """Users active exactly `age` days after signing up (age 0..90), per sign-up day; the
+    active day (sign-up day + age) lets a refresh replace just the days that changed."""
 
     __tablename__ = "rollup_retention"
-    __table_args__ = (Index(None, "age", "signup_day"),)
+    __table_args__ = (Index(None, "age", "signup_day"), Index(None, "active_day"))
 
     signup_day: Mapped[date] = mapped_column(Date, primary_key=True)
     channel: Mapped[str] = mapped_column(KEY, primary_key=True)
     campaign_id: Mapped[str] = mapped_column(ID, primary_key=True)
     age: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active_day: Mapped[date] = mapped_column(Date)
     active_users: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupLtvPart(Base):
+    """Revenue of each first-order-day cohort per order day, within LTV_HORIZON_DAYS: a new
+    order day only replaces its own rows, then rollup_daily.ltv_revenue is summed from here."""
+
+    __tablename__ = "rollup_ltv_parts"
+    __table_args__ = (Index(None, "order_day"),)
+
+    first_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(KEY, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    order_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    revenue: Mapped[float] = mapped_column(Float, default=0)
+
+
+class RollupRoiPart(Base):
+    """Revenue of each sign-up-day cohort per order day, within ROI_WINDOW_DAYS."""
+
+    __tablename__ = "rollup_roi_parts"
+    __table_args__ = (Index(None, "order_day"),)
+
+    signup_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(KEY, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    order_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    revenue: Mapped[float] = mapped_column(Float, default=0)
+
+
+class RollupLeadPart(Base):
+    """Converted leads per lead day and first-order day of the lead's user (within
+    LEAD_WINDOW_DAYS)."""
+
+    __tablename__ = "rollup_lead_parts"
+    __table_args__ = (Index(None, "first_day"),)
+
+    lead_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(KEY, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    converted: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RollupCustomerDay(Base):

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.db import Database, make_engine
@@ -68,6 +68,10 @@ def demo(settings: Settings) -> tuple[Settings, Database, ManualClock]:
     db.dispose()
 
 
+def days_before(days: int) -> datetime:
+    return datetime.combine(END - timedelta(days=days), datetime.min.time())
+
+
 def add_new_day(db: Database, clock: ManualClock) -> tuple[date, date]:
     """New facts for the next day, plus one back-dated order that moves a customer's first
     order (and so their LTV cohort, new-customer day and lead conversion) 25 days back."""
@@ -79,6 +83,29 @@ def add_new_day(db: Database, clock: ManualClock) -> tuple[date, date]:
         channel, signed_up = connection.execute(
             select(User.channel, User.signed_up_at).where(User.id == customer)
         ).one()
+        # A lead 12 to 25 days old whose user has not ordered yet: their first order comes
+        # on the new day, converting a lead (lead window 30 days) on an earlier lead day.
+        has_orders = select(Order.user_id)
+        converting = connection.execute(
+            select(Lead.user_id)
+            .where(Lead.user_id.is_not(None), Lead.user_id.not_in(has_orders))
+            .where(Lead.created_at.between(days_before(25), days_before(12)))
+            .order_by(Lead.created_at)
+            .limit(1)
+        ).scalar_one()
+        # A customer who first ordered 12 to 18 days ago orders again: their cohort's LTV
+        # revenue (horizon 20 days) changes on a first-order day well before the new day.
+        first_orders = (
+            select(Order.user_id, func.min(Order.ordered_at).label("first_at"))
+            .group_by(Order.user_id)
+            .subquery()
+        )
+        returning = connection.execute(
+            select(first_orders.c.user_id)
+            .where(first_orders.c.first_at.between(days_before(18), days_before(12)))
+            .order_by(first_orders.c.user_id)
+            .limit(1)
+        ).scalar_one()
     back_dated = max(first - timedelta(days=25), signed_up)
     at = datetime.combine(new_day, datetime.min.time())
     with db.analytics.begin() as connection:
@@ -95,7 +122,8 @@ def add_new_day(db: Database, clock: ManualClock) -> tuple[date, date]:
                 {"id": "n-o1", "user_id": "new-1", "ordered_at": at.replace(hour=11), "amount": 12},
                 {"id": "n-o2", "user_id": "new-1", "ordered_at": at.replace(hour=15), "amount": 8},
                 {"id": "n-o3", "user_id": customer, "ordered_at": at.replace(hour=12), "amount": 5},
-                {"id": "n-o4", "user_id": customer, "ordered_at": back_dated, "amount": 7},
+                {"id": "n-o5", "user_id": converting, "ordered_at": at, "amount": 21},
+                {"id": "n-o6", "user_id": returning, "ordered_at": at, "amount": 33},
             ],
         )
         connection.execute(
@@ -113,20 +141,36 @@ def add_new_day(db: Database, clock: ManualClock) -> tuple[date, date]:
             Spend.__table__.insert(),
             [{"date": new_day, "channel": channel, "campaign_id": "", "amount": 99.5}],
         )
-    first_changed = back_dated.date()
     with db.write() as session:
-        mark_stale(session, first_changed, new_day, clock.now())
-    return first_changed, new_day
+        mark_stale(session, new_day, new_day, clock.now())
+    return back_dated, new_day
+
+
+def add_back_dated_order(db: Database, clock: ManualClock, at: datetime) -> date:
+    """An order that moves the latest customer's first order (and so their LTV cohort,
+    new-customer day and lead conversions) weeks back."""
+    with db.analytics.begin() as connection:
+        customer = connection.execute(
+            select(Order.user_id).order_by(Order.ordered_at.desc(), Order.id).limit(1)
+        ).scalar_one()
+        connection.execute(
+            Order.__table__.insert(),
+            [{"id": "b-o1", "user_id": customer, "ordered_at": at, "amount": 7}],
+        )
+    with db.write() as session:
+        mark_stale(session, at.date(), at.date(), clock.now())
+    return at.date()
 
 
 def test_incremental_refresh_equals_a_full_rebuild(demo) -> None:
     settings, db, clock = demo
     assert rollups.refresh(settings, db, clock).mode == "full"
     assert rollups.refresh(settings, db, clock).mode == "none"
-    first_changed, new_day = add_new_day(db, clock)
+    back_dated, new_day = add_new_day(db, clock)
     clock.advance(timedelta(days=1))
+    # One new day: only its rows, plus the cohort sums of the windows before it.
     report = rollups.refresh(settings, db, clock)
-    assert (report.mode, report.from_day) == ("incremental", first_changed)
+    assert (report.mode, report.from_day) == ("incremental", new_day)
     assert report.data_through == new_day
     incremental = dump(db)
     with db.session() as session:
@@ -134,6 +178,13 @@ def test_incremental_refresh_equals_a_full_rebuild(demo) -> None:
     assert rollups.refresh(settings, db, clock, full=True).mode == "full"
     assert dump(db) == incremental
     assert len(incremental["rollup_daily"]) > 100
+    # An order weeks back that changes a customer's first order day.
+    first_changed = add_back_dated_order(db, clock, back_dated)
+    report = rollups.refresh(settings, db, clock)
+    assert (report.mode, report.from_day) == ("incremental", first_changed)
+    incremental = dump(db)
+    rollups.refresh(settings, db, clock, full=True)
+    assert dump(db) == incremental
 
 
 def test_answers_never_come_from_stale_rollups(demo) -> None:

@@ -1,11 +1,16 @@
 """Rollups: the growth facts aggregated per day, channel and campaign, in the state store.
 
-Every answer reads these tables only. A refresh recomputes, with set-based aggregate SQL,
-the anchor days that the changed fact days can reach (a new order can change the LTV of a
-cohort up to LTV_HORIZON_DAYS earlier, the ROI of sign-ups up to ROI_WINDOW_DAYS earlier,
-retention up to 90 days earlier), deletes those days and inserts them again in one
-transaction, then clears the stale mark. When the facts live in another database
-(ANALYTICS_DATABASE_URL) the aggregates are read there and bulk-written to the state store.
+Every answer reads these tables only. Each rollup row is keyed by the fact day it comes from
+(an order day, an active day, a lead day ...), so a refresh deletes and re-inserts, with
+set-based aggregate SQL, only the rows of the days that changed (from the stale mark) in one
+transaction, then clears the mark. The cohort measures of rollup_daily (LTV revenue anchored
+on the first-order day, ROI revenue on the sign-up day, converted leads on the lead day) are
+then summed from their parts over the window before those days: a new day of orders adds to
+cohorts up to LTV_HORIZON_DAYS back without re-reading their orders. When the facts live in
+another database (ANALYTICS_DATABASE_URL) the aggregates are read there and bulk-written here.
+
+Changing an existing user's sign-up day or channel, or deleting facts, needs a full rebuild
+(`warroom rollups --full`; a channels import or a demo-data --replace marks everything stale).
 """
 
 from __future__ import annotations
@@ -19,15 +24,16 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
+    Column,
     Connection,
     Float,
     Integer,
     Select,
-    case,
     delete,
     func,
     insert,
     literal_column,
+    or_,
     select,
     union_all,
 )
@@ -47,8 +53,11 @@ from bot.models import (
     RollupChannel,
     RollupCustomerDay,
     RollupDaily,
+    RollupLeadPart,
+    RollupLtvPart,
     RollupMeta,
     RollupRetention,
+    RollupRoiPart,
     RollupState,
     Spend,
     User,
@@ -76,6 +85,7 @@ DAILY_COLUMNS = (
 S, U, L, A = Spend.__table__, User.__table__, Lead.__table__, Activity.__table__
 O = Order.__table__  # noqa: E741 (the orders table, beside S, U, L, A)
 RD, RR, RC = RollupDaily.__table__, RollupRetention.__table__, RollupCustomerDay.__table__
+LP, RP, LDP = RollupLtvPart.__table__, RollupRoiPart.__table__, RollupLeadPart.__table__
 
 
 @dataclass(frozen=True)
@@ -126,18 +136,27 @@ def _campaign(column: Any) -> Any:
     return func.coalesce(column, literal_column("''"))
 
 
-def daily_select(dialect: str, params: _Params, lo: date | None) -> Select[Any]:
-    """Every rollup_daily row whose anchor day is `lo` or later (all rows when lo is None)."""
+def _first_orders(dialect: str, lo: date | None, first_from_lo: bool = False) -> Any:
+    """Each customer's first order time. With `lo`: only customers with an order on or after
+    lo (an index lookup each), and with `first_from_lo` only those whose first order is."""
+    query = select(O.c.user_id, func.min(O.c.ordered_at).label("first_at")).group_by(O.c.user_id)
+    if lo is not None:
+        touched = select(O.c.user_id).where(O.c.ordered_at >= _ts(lo))
+        query = query.where(O.c.user_id.in_(touched))
+        if first_from_lo:
+            query = query.having(func.min(O.c.ordered_at) >= _ts(lo))
+    return query.subquery("first_orders")
+
+
+def daily_select(dialect: str, lo: date | None) -> Select[Any]:
+    """rollup_daily rows from day lo on (all when lo is None), without the three cohort
+    measures (ltv_revenue, roi_revenue, converted_leads): those are summed from the parts."""
     lo_ts = _ts(lo)
     signup_day = day_of(U.c.signed_up_at, dialect)
     order_day = day_of(O.c.ordered_at, dialect)
-
-    first = select(O.c.user_id, func.min(O.c.ordered_at).label("first_at")).group_by(O.c.user_id)
-    if lo_ts is not None:
-        # A cohort anchored before lo cannot change, and lead conversions need first >= lead.
-        first = first.having(func.min(O.c.ordered_at) >= lo_ts)
-    fo = first.cte("first_orders")
+    fo = _first_orders(dialect, lo, first_from_lo=True)
     first_day = day_of(fo.c.first_at, dialect)
+    lead_day = day_of(L.c.created_at, dialect)
 
     spend = select(
         S.c.date.label("day"),
@@ -177,57 +196,18 @@ def daily_select(dialect: str, params: _Params, lo: date | None) -> Select[Any]:
         .select_from(fo.join(U, U.c.id == fo.c.user_id))
         .group_by(first_day, U.c.channel, _campaign(U.c.campaign_id))
     )
-    ltv = (
-        select(
-            first_day.label("day"),
-            U.c.channel,
-            _campaign(U.c.campaign_id).label("campaign_id"),
-            *_zeros({"ltv_revenue": func.sum(O.c.amount)}),
-        )
-        .select_from(
-            O.join(fo, fo.c.user_id == O.c.user_id).join(U, U.c.id == O.c.user_id),
-        )
-        .where(days_between(order_day, first_day, dialect) <= params.horizon)
-        .group_by(first_day, U.c.channel, _campaign(U.c.campaign_id))
-    )
-    roi_age = days_between(order_day, signup_day, dialect)
-    roi = (
-        select(
-            signup_day.label("day"),
-            U.c.channel,
-            _campaign(U.c.campaign_id).label("campaign_id"),
-            *_zeros({"roi_revenue": func.sum(O.c.amount)}),
-        )
-        .select_from(O.join(U, U.c.id == O.c.user_id))
-        .where(roi_age >= 0, roi_age <= params.roi_window)
-        .group_by(signup_day, U.c.channel, _campaign(U.c.campaign_id))
-    )
-    lead_day = day_of(L.c.created_at, dialect)
-    lead_age = days_between(first_day, lead_day, dialect)
-    converted = case(
-        (
-            (fo.c.first_at.is_not(None)) & (lead_age >= 0) & (lead_age <= params.lead_window),
-            1,
-        ),
-        else_=0,
-    )
-    leads = (
-        select(
-            lead_day.label("day"),
-            L.c.channel,
-            _campaign(L.c.campaign_id).label("campaign_id"),
-            *_zeros({"leads": func.count(), "converted_leads": func.sum(converted)}),
-        )
-        .select_from(L.outerjoin(fo, fo.c.user_id == L.c.user_id))
-        .group_by(lead_day, L.c.channel, _campaign(L.c.campaign_id))
-    )
+    leads = select(
+        lead_day.label("day"),
+        L.c.channel,
+        _campaign(L.c.campaign_id).label("campaign_id"),
+        *_zeros({"leads": func.count()}),
+    ).group_by(lead_day, L.c.channel, _campaign(L.c.campaign_id))
     if lo_ts is not None:
         spend = spend.where(S.c.date >= lo)
         signups = signups.where(U.c.signed_up_at >= lo_ts)
         revenue = revenue.where(O.c.ordered_at >= lo_ts)
-        roi = roi.where(U.c.signed_up_at >= lo_ts)
         leads = leads.where(L.c.created_at >= lo_ts)
-    parts = union_all(spend, signups, revenue, customers, ltv, roi, leads).subquery("parts")
+    parts = union_all(spend, signups, revenue, customers, leads).subquery("parts")
     return select(
         parts.c.day,
         parts.c.channel,
@@ -236,8 +216,76 @@ def daily_select(dialect: str, params: _Params, lo: date | None) -> Select[Any]:
     ).group_by(parts.c.day, parts.c.channel, parts.c.campaign_id)
 
 
+def ltv_parts_select(dialect: str, params: _Params, lo: date | None) -> Select[Any]:
+    """rollup_ltv_parts rows for order days from lo: each cohort's revenue within the horizon.
+    A customer whose first order moves on or after lo has every order on or after lo."""
+    fo = _first_orders(dialect, lo)
+    first_day = day_of(fo.c.first_at, dialect)
+    order_day = day_of(O.c.ordered_at, dialect)
+    query = (
+        select(
+            first_day.label("first_day"),
+            U.c.channel,
+            _campaign(U.c.campaign_id).label("campaign_id"),
+            order_day.label("order_day"),
+            func.sum(O.c.amount).label("revenue"),
+        )
+        .select_from(O.join(fo, fo.c.user_id == O.c.user_id).join(U, U.c.id == O.c.user_id))
+        .where(days_between(order_day, first_day, dialect) <= params.horizon)
+        .group_by(first_day, U.c.channel, _campaign(U.c.campaign_id), order_day)
+    )
+    if lo is not None:
+        query = query.where(O.c.ordered_at >= _ts(lo))
+    return query
+
+
+def roi_parts_select(dialect: str, params: _Params, lo: date | None) -> Select[Any]:
+    """rollup_roi_parts rows for order days from lo: sign-up cohorts' revenue in the window."""
+    signup_day = day_of(U.c.signed_up_at, dialect)
+    order_day = day_of(O.c.ordered_at, dialect)
+    age = days_between(order_day, signup_day, dialect)
+    query = (
+        select(
+            signup_day.label("signup_day"),
+            U.c.channel,
+            _campaign(U.c.campaign_id).label("campaign_id"),
+            order_day.label("order_day"),
+            func.sum(O.c.amount).label("revenue"),
+        )
+        .select_from(O.join(U, U.c.id == O.c.user_id))
+        .where(age >= 0, age <= params.roi_window)
+        .group_by(signup_day, U.c.channel, _campaign(U.c.campaign_id), order_day)
+    )
+    if lo is not None:
+        query = query.where(O.c.ordered_at >= _ts(lo))
+    return query
+
+
+def lead_parts_select(dialect: str, params: _Params, lo: date | None) -> Select[Any]:
+    """rollup_lead_parts rows whose lead day or first-order day is lo or later: a converted
+    lead's first order is on or after its lead day, so both come from customers whose first
+    order is on or after lo."""
+    fo = _first_orders(dialect, lo, first_from_lo=True)
+    first_day = day_of(fo.c.first_at, dialect)
+    lead_day = day_of(L.c.created_at, dialect)
+    age = days_between(first_day, lead_day, dialect)
+    return (
+        select(
+            lead_day.label("lead_day"),
+            L.c.channel,
+            _campaign(L.c.campaign_id).label("campaign_id"),
+            first_day.label("first_day"),
+            func.count().label("converted"),
+        )
+        .select_from(L.join(fo, fo.c.user_id == L.c.user_id))
+        .where(age >= 0, age <= params.lead_window)
+        .group_by(lead_day, L.c.channel, _campaign(L.c.campaign_id), first_day)
+    )
+
+
 def retention_select(dialect: str, lo: date | None) -> Select[Any]:
-    """rollup_retention rows (active users by sign-up day and age 0..90) from sign-up day lo."""
+    """rollup_retention rows (active users by sign-up day and age 0..90) for active days
+    from lo."""
     signup_day = day_of(U.c.signed_up_at, dialect)
     age = days_between(A.c.date, signup_day, dialect)
     query = (
@@ -246,14 +294,15 @@ def retention_select(dialect: str, lo: date | None) -> Select[Any]:
             U.c.channel,
             _campaign(U.c.campaign_id).label("campaign_id"),
             age.label("age"),
+            A.c.date.label("active_day"),
             func.count().label("active_users"),
         )
         .select_from(A.join(U, U.c.id == A.c.user_id))
         .where(age >= 0, age <= MAX_RETENTION_DAY)
-        .group_by(signup_day, U.c.channel, _campaign(U.c.campaign_id), age)
+        .group_by(signup_day, U.c.channel, _campaign(U.c.campaign_id), age, A.c.date)
     )
     if lo is not None:
-        query = query.where(U.c.signed_up_at >= _ts(lo))
+        query = query.where(A.c.date >= lo)
     return query
 
 
@@ -447,27 +496,59 @@ def _rebuild(
     same: bool,
     say: Callable[[str], None],
 ) -> None:
+    """Replace every rollup row that facts from day lo on can reach (everything when lo is
+    None): rows keyed by a fact day from lo, then the cohort sums of rollup_daily over the
+    windows before lo."""
     dialect = analytics.dialect.name
     say("copying channels and campaigns")
     _copy_catalog(state, analytics)
-    lookback = max(params.horizon, params.roi_window, params.lead_window)
-    daily_lo = None if lo is None else lo - timedelta(days=lookback)
-    retention_lo = None if lo is None else lo - timedelta(days=MAX_RETENTION_DAY)
     steps = (
-        ("daily measures", RD, RD.c.day, daily_lo, daily_select(dialect, params, daily_lo)),
+        ("cohort revenue (LTV)", LP, LP.c.order_day, ltv_parts_select(dialect, params, lo)),
+        ("cohort revenue (ROI)", RP, RP.c.order_day, roi_parts_select(dialect, params, lo)),
         (
-            "retention",
-            RR,
-            RR.c.signup_day,
-            retention_lo,
-            retention_select(dialect, retention_lo),
+            "lead conversions",
+            LDP,
+            or_(LDP.c.lead_day >= lo, LDP.c.first_day >= lo) if lo else None,
+            lead_parts_select(dialect, params, lo),
         ),
-        ("customer days", RC, RC.c.day, lo, customer_days_select(dialect, lo)),
+        ("retention", RR, RR.c.active_day, retention_select(dialect, lo)),
+        ("customer days", RC, RC.c.day, customer_days_select(dialect, lo)),
+        ("daily measures", RD, RD.c.day, daily_select(dialect, lo)),
     )
-    for label, table, anchor, low, query in steps:
-        say(f"rebuilding {label}" + (f" from {low}" if low else ""))
-        state.execute(delete(table) if low is None else delete(table).where(anchor >= low))
+    for label, table, anchor, query in steps:
+        say(f"rebuilding {label}" + (f" from {lo}" if lo else ""))
+        if lo is None:
+            state.execute(delete(table))
+        elif isinstance(anchor, Column):
+            state.execute(delete(table).where(anchor >= lo))
+        else:
+            state.execute(delete(table).where(anchor))
         _copy(state, analytics, table, query, same)
+    say("summing cohort measures")
+    sums = (
+        ("ltv_revenue", LP, LP.c.first_day, LP.c.revenue, params.horizon),
+        ("roi_revenue", RP, RP.c.signup_day, RP.c.revenue, params.roi_window),
+        ("converted_leads", LDP, LDP.c.lead_day, LDP.c.converted, params.lead_window),
+    )
+    for column, table, anchor, value, window in sums:
+        total = (
+            select(func.sum(value))
+            .where(
+                anchor == RD.c.day,
+                table.c.channel == RD.c.channel,
+                table.c.campaign_id == RD.c.campaign_id,
+            )
+            .scalar_subquery()
+        )
+        update = RD.update().values({column: func.coalesce(total, 0)})
+        if lo is not None:
+            # Facts from lo on reach cohorts anchored up to `window` days earlier.
+            update = update.where(RD.c.day >= lo - timedelta(days=window))
+        state.execute(update)
+    if lo is None:
+        for table in (LP, RP, LDP, RR, RC, RD):
+            # Fresh planner statistics after a full rebuild, so answers use the indexes.
+            state.exec_driver_sql(f"ANALYZE {table.name}")
 
 
 def data_through(db: Database) -> date | None:
