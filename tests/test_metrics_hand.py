@@ -320,3 +320,33 @@ def test_no_data_outside_the_loaded_range(hand) -> None:
     assert result.value is None
     assert result.note is not None and "no data loaded for this period" in result.note
     assert result.data_through == date(2026, 3, 12)
+
+
+def test_warroom_ask_prints_json_and_exits_2_on_a_bad_question(
+    hand, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    settings, _, _ = hand
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LTV_HORIZON_DAYS", "10")
+    monkeypatch.setenv("GROSS_MARGIN", str(MARGIN))
+    runner = CliRunner()
+    answer = runner.invoke(cli, ["ask", "--json", f"/ltv channel=tiktok {P}"])
+    assert answer.exit_code == 0, answer.output
+    data = json.loads(answer.output)
+    assert data["metric"] == "ltv" and data["unit"] == "currency"
+    assert data["period"] == {"from": "2026-03-01", "to": "2026-03-10"}
+    assert data["filters"] == {"channel": ["tiktok"]}
+    assert approx(data["value"], MARGIN * (100 + 30) / 2)  # u1 100, u2 30 within 10 days
+    text = runner.invoke(cli, ["ask", f"/cac by=channel {P}"])
+    assert text.exit_code == 0 and "抖音" in text.output and "¥300" in text.output
+    bad = runner.invoke(cli, ["ask", "/ltv channel=tiktk"])
+    assert bad.exit_code == 2
+    assert 'unknown channel "tiktk" — did you mean tiktok?' in bad.output
+    listing = runner.invoke(cli, ["ask", "/metric list"])
+    assert listing.exit_code == 0 and "lead_conversion" in listing.output

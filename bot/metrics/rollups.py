@@ -37,6 +37,8 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.bulk import insert_frame
 from bot.clock import SYSTEM_CLOCK, Clock
@@ -367,18 +369,13 @@ def _copy(
 
 def _data_range(analytics: Connection) -> tuple[date | None, date | None]:
     dialect = analytics.dialect.name
-    candidates = [
-        select(func.min(S.c.date), func.max(S.c.date)),
-        select(func.min(U.c.signed_up_at), func.max(U.c.signed_up_at)),
-        select(func.min(O.c.ordered_at), func.max(O.c.ordered_at)),
-        select(func.min(A.c.date), func.max(A.c.date)),
-        select(func.min(L.c.created_at), func.max(L.c.created_at)),
-    ]
+    columns = (S.c.date, U.c.signed_up_at, O.c.ordered_at, A.c.date, L.c.created_at)
     firsts: list[date] = []
     lasts: list[date] = []
-    for query in candidates:
-        low, high = analytics.execute(query).one()
-        for value, bucket in ((low, firsts), (high, lasts)):
+    for column in columns:
+        # One aggregate per statement: SQLite answers a lone min() or max() from the index.
+        for aggregate, bucket in ((func.min, firsts), (func.max, lasts)):
+            value = analytics.execute(select(aggregate(column))).scalar()
             if value is not None:
                 bucket.append(_as_date(value, dialect))
     return (min(firsts) if firsts else None, max(lasts) if lasts else None)
@@ -414,7 +411,13 @@ def _lock_state(state: Connection) -> RollupState | None:
         query = query.with_for_update()
     row = state.execute(query).first()
     if row is None:
-        state.execute(insert(RollupState).values(name=ROLLUPS, stale=True))
+        # The first refresh ever: two may start together, so the row is claimed race-free.
+        dialect_insert = pg_insert if state.dialect.name == "postgresql" else sqlite_insert
+        state.execute(
+            dialect_insert(RollupState)
+            .values(name=ROLLUPS, stale=True)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
         row = state.execute(query).first()
     return row  # type: ignore[return-value]
 
