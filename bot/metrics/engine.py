@@ -89,9 +89,15 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
         scope = _Scope(query.period, query.filters, query.day_n or 1, yesterday)
         notes: list[str] = [query.note] if query.note else []
         loaded = _loaded(query.period, first_day, through)
+        by_key: dict[Key, tuple[float, float | None, float]] = {}
         if loaded is not None:
-            total = calc.fetch(scope, None)
-            num, den, sample = total.get(None, (0.0, 0.0, 0.0))
+            if query.by:
+                # Every user, lead and spend row has exactly one channel, campaign and kind,
+                # so even distinct counts add up over breakdown rows: one query gives both.
+                by_key = calc.fetch(scope, query.by)
+                num, den, sample = _add(by_key.values(), metric.denominator is not None)
+            else:
+                num, den, sample = calc.fetch(scope, None).get(None, (0.0, 0.0, 0.0))
             value, empty = calc.value(num, den, query.filters, query.period)
             if empty:
                 notes.append(empty)
@@ -113,7 +119,7 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
             previous_value, _ = calc.value(p_num, p_den, query.filters, previous)
         rows: tuple[Row, ...] = ()
         if query.by and loaded is not None:
-            rows = calc.breakdown(scope, query.by)
+            rows = calc.breakdown(scope, query.by, by_key)
         series: tuple[Point, ...] = ()
         previous_series: tuple[Point, ...] = ()
         if query.grain and loaded is not None:
@@ -138,6 +144,15 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
         note="; ".join(notes) or None,
         data_through=through,
     )
+
+
+def _add(parts: Any, has_denominator: bool) -> tuple[float, float | None, float]:
+    num = den = sample = 0.0
+    for part_num, part_den, part_sample in parts:
+        num += part_num
+        den += part_den or 0.0
+        sample += part_sample
+    return num, (den if has_denominator else None), sample
 
 
 def _loaded(period: Period, first: date | None, through: date | None) -> Period | None:
@@ -366,11 +381,13 @@ class _Calculator:
 
     # ------------------------------------------------------------- shapes
 
-    def breakdown(self, scope: _Scope, by: str) -> tuple[Row, ...]:
+    def breakdown(self, scope: _Scope, by: str, sums: dict | None = None) -> tuple[Row, ...]:
         """One row per channel, campaign or kind with any data; empty denominators noted."""
         labels = self._labels(by)
         rows = []
-        for key, (num, den, _sample) in self.fetch(scope, by).items():
+        for key, (num, den, _sample) in (
+            sums if sums is not None else self.fetch(scope, by)
+        ).items():
             if not num and not den:
                 continue
             shown = "none" if key in ("", None) else str(key)
