@@ -9,7 +9,9 @@ Environment:
   BENCH_METRICS_USERS    users in the demo data set (default 1000000)
   BENCH_SQLITE_PATH      a SQLite file to use; reused when it already holds this data set
   BENCH_DATABASE_URL     PostgreSQL to use (else TEST_DATABASE_URL, else 127.0.0.1:5432)
+  BENCH_PG_SCHEMA        a PostgreSQL schema to keep and reuse (default: a fresh one, dropped)
   BENCH_BACKENDS         "sqlite,postgresql" (default both)
+  BENCH_DIRECT_SECONDS   time budget for the direct SQL side per database (default 900)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal_column, select, text
+from sqlalchemy.engine import make_url
 
 from bench.demo_load import _pg_schema, _postgres_url
 from bench.report import write_section
@@ -47,6 +50,9 @@ SEED = 7
 END = date(2026, 11, 23)  # the demo data ends here; the benchmark then imports 2026-11-24
 NEW_DAY = END + timedelta(days=1)
 QUERIES = 200
+# Direct SQL on 1M users takes seconds a question; past this budget the rest are skipped
+# (and the table says how many ran).
+DIRECT_SECONDS = float(os.environ.get("BENCH_DIRECT_SECONDS", "900"))
 
 S, U, L, A, CH = (
     Spend.__table__,
@@ -97,8 +103,9 @@ def questions(channels: list[str], campaigns: list[str]) -> list[str]:
 
 
 class DirectSQL:
-    """The same questions as an analyst writes them against the raw tables: the value, the
-    previous value and the breakdown (no series, which only favours this side)."""
+    """The same questions as an analyst writes them against the raw tables: the value, and
+    the breakdown when one is asked for (no previous period and no series, which only
+    favours this side)."""
 
     def __init__(self, connection: Any, settings: Settings, yesterday: date) -> None:
         self.connection = connection
@@ -108,9 +115,6 @@ class DirectSQL:
 
     def answer(self, query: Query) -> float | None:
         value = self.value(query, query.period.start, query.period.end, None)
-        previous = query.comparison_period()
-        if previous is not None:
-            self.value(query, previous.start, previous.end, None)
         if query.by:
             self.value(query, query.period.start, query.period.end, query.by)
         return value
@@ -283,6 +287,15 @@ def _import_new_day(db: Database) -> float:
     return time.perf_counter() - started
 
 
+def _remove_new_day(db: Database) -> None:
+    """Undo an earlier run's imported day, so a loaded database can be used again."""
+    with db.analytics.begin() as connection:
+        connection.execute(A.delete().where(A.c.date >= NEW_DAY))
+        connection.execute(S.delete().where(S.c.date >= NEW_DAY))
+        for table in (L, O, U):
+            connection.execute(table.delete().where(table.c.id.like("%-n")))
+
+
 def _analyze(db: Database) -> None:
     # Planner statistics after a bulk load, as a DBA (or autovacuum) would have them.
     with db.analytics.connect() as connection:
@@ -305,6 +318,7 @@ def run_backend(name: str, url: str, reuse: bool) -> dict[str, Any]:
     upgrade(engine)
     db = Database(engine, engine)
     result: dict[str, Any] = {"backend": name}
+    _remove_new_day(db)
     with engine.connect() as connection:
         loaded = connection.execute(select(func.count()).select_from(U)).scalar()
         data_end = connection.execute(select(func.max(S.c.date))).scalar()
@@ -347,9 +361,12 @@ def run_backend(name: str, url: str, reuse: bool) -> dict[str, Any]:
     print(f"  direct SQL for the same questions on {name}", flush=True)
     direct_ms, agree = [], 0
     today = clock.today(settings.tz)
+    deadline = time.perf_counter() + DIRECT_SECONDS
     with engine.connect() as connection:
         direct = DirectSQL(connection, settings, clock.yesterday(settings.tz))
         for question, mine in zip(texts, engine_values, strict=True):
+            if time.perf_counter() > deadline:
+                break
             query = parse(question, catalog, today)
             started = time.perf_counter()
             theirs = direct.answer(query)
@@ -360,13 +377,17 @@ def run_backend(name: str, url: str, reuse: bool) -> dict[str, Any]:
                 and abs(mine - theirs) <= 1e-6 * max(1, abs(theirs))
             ):
                 agree += 1
+    measured = len(direct_ms)
     result.update(
         engine_p50=statistics.median(engine_ms),
         engine_p95=_percentile(engine_ms, 0.95),
         direct_p50=statistics.median(direct_ms),
         direct_p95=_percentile(direct_ms, 0.95),
-        engine_total=sum(engine_ms),
+        # The ratio compares the same questions: the ones direct SQL got through in time.
+        engine_subset_total=sum(engine_ms[:measured]),
         direct_total=sum(direct_ms),
+        engine_subset_p50=statistics.median(engine_ms[:measured]),
+        measured=measured,
         agree=agree,
     )
     engine.dispose()
@@ -392,9 +413,16 @@ def _table(results: list[dict[str, Any]]) -> str:
     row("engine p95", lambda r: f"{r['engine_p95']:.1f} ms")
     row("direct SQL p50 (same questions)", lambda r: f"{r['direct_p50']:.0f} ms")
     row("direct SQL p95", lambda r: f"{r['direct_p95']:.0f} ms")
-    row("speed-up at p50", lambda r: f"{r['direct_p50'] / r['engine_p50']:.0f}x")
-    row("speed-up over all 200", lambda r: f"{r['direct_total'] / r['engine_total']:.0f}x")
-    row("values equal to direct SQL", lambda r: f"{r['agree']}/{QUERIES}")
+    row("questions run as direct SQL", lambda r: f"{r['measured']} of {QUERIES}")
+    row(
+        "speed-up at p50 (same questions)",
+        lambda r: f"{r['direct_p50'] / r['engine_subset_p50']:.0f}x",
+    )
+    row(
+        "speed-up in total time (same questions)",
+        lambda r: f"{r['direct_total'] / r['engine_subset_total']:.0f}x",
+    )
+    row("values equal to direct SQL", lambda r: f"{r['agree']} of {r['measured']}")
     return "\n".join(lines)
 
 
@@ -407,7 +435,15 @@ def main() -> None:
         print(f"SQLite: {path}", flush=True)
         results.append(run_backend("SQLite", f"sqlite:///{path}", reuse=True))
     pg_url = _postgres_url() if "postgresql" in backends else None
-    if pg_url:
+    kept = os.environ.get("BENCH_PG_SCHEMA")
+    if pg_url and kept:
+        # A schema kept between runs (its demo data is reused when it matches).
+        url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={kept}"})
+        print(f"PostgreSQL schema {kept}", flush=True)
+        results.append(
+            run_backend("PostgreSQL", url.render_as_string(hide_password=False), reuse=True)
+        )
+    elif pg_url:
         schema = f"bench_{uuid.uuid4().hex[:8]}"
         print(f"PostgreSQL schema {schema}", flush=True)
         try:
@@ -420,17 +456,17 @@ def main() -> None:
     counts = ", ".join(f"{name} {count:,}" for name, count in rows.items())
     body = (
         "## Metric engine: rollups versus direct SQL\n\n"
-        f"Demo data: {USERS:,} users over {DAYS} days ({counts} rows after the new day). "
+        f"Demo data: {USERS:,} users over {DAYS} days ({counts} rows). "
         "Full build: every rollup from the raw facts (`warroom rollups --full`). Incremental: "
         f"one more day ({NEW_DAY}: that day's orders, activity, leads, spend and sign-ups) "
         "imported, then the refresh that runs after every import. Questions: 200 mixed "
         "`/metric` questions (every metric; channel, campaign and kind filters; periods from "
         "one week to twelve weeks; breakdowns and grains), answered by the engine from the "
         "rollups (parse, freshness check, value, previous period, breakdown and series), "
-        "then the same questions as direct SQL on the raw tables (value, previous value and "
-        "breakdown; no series), measured in the same run. Targets: p95 under 50 ms, 20x "
-        "faster than direct SQL, one-day refresh under 5 s, full build under 3 minutes on "
-        "PostgreSQL.\n\n" + _table(results)
+        "then the same questions as direct SQL on the raw tables (the value, and the "
+        "breakdown when asked; no previous period, no series), measured in the same run. "
+        "Targets: p95 under 50 ms, 20x faster than direct SQL, one-day refresh under 5 s, "
+        "full build under 3 minutes on PostgreSQL.\n\n" + _table(results)
     )
     write_section("metrics", body)
     print(body)

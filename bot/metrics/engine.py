@@ -103,6 +103,8 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
                 notes.append(empty)
             if through is not None and query.period.end > through:
                 notes.append(f"data loaded through {through}")
+            if first_day is not None and query.period.start < first_day:
+                notes.append(f"data starts {first_day}")
         else:
             num, den, sample, value = 0.0, 0.0, 0.0, None
             notes.append(_not_loaded(first_day, through))
@@ -113,7 +115,11 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
                 notes.append(f"cohort {_percent(maturity)} mature")
         previous_value = None
         previous = query.comparison_period()
-        if previous is not None and _loaded(previous, first_day, through) is not None:
+        # A comparison with a period only partly loaded would look like a change; skip it.
+        compare = previous is not None and _fully_loaded(previous, first_day, through)
+        if previous is not None and not compare and loaded is not None:
+            notes.append("no comparison: the previous period is not fully loaded")
+        if compare:
             prev_scope = _Scope(previous, query.filters, scope.day_n, yesterday)
             p_num, p_den, _ = calc.fetch(prev_scope, None).get(None, (0.0, 0.0, 0.0))
             previous_value, _ = calc.value(p_num, p_den, query.filters, previous)
@@ -123,10 +129,10 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
         series: tuple[Point, ...] = ()
         previous_series: tuple[Point, ...] = ()
         if query.grain and loaded is not None:
-            series = calc.series(scope, query.grain)
-            if previous is not None and _loaded(previous, first_day, through) is not None:
+            series = calc.series(scope, query.grain, first_day, through)
+            if compare:
                 prev_scope = _Scope(previous, query.filters, scope.day_n, yesterday)
-                previous_series = calc.series(prev_scope, query.grain)
+                previous_series = calc.series(prev_scope, query.grain, first_day, through)
     if metric.sample is None:
         sample = float(query.period.days)
     margin = settings.gross_margin if metric.margin else 1.0
@@ -159,6 +165,12 @@ def _loaded(period: Period, first: date | None, through: date | None) -> Period 
     if first is None or through is None or period.start > through or period.end < first:
         return None
     return period
+
+
+def _fully_loaded(period: Period, first: date | None, through: date | None) -> bool:
+    return (
+        first is not None and through is not None and first <= period.start <= period.end <= through
+    )
 
 
 def _not_loaded(first: date | None, through: date | None) -> str:
@@ -413,14 +425,19 @@ class _Calculator:
         )
         return tuple(rows)
 
-    def series(self, scope: _Scope, grain: str) -> tuple[Point, ...]:
-        """The metric per grain bucket over the period (every bucket, empty ones included)."""
+    def series(
+        self, scope: _Scope, grain: str, first: date | None, through: date | None
+    ) -> tuple[Point, ...]:
+        """The metric per grain bucket over the period (every bucket, empty ones included;
+        buckets outside the loaded data have no value, not zero)."""
         values = self.fetch(scope, "bucket", grain)
         points = []
         for start, end in buckets(scope.period, grain):
             num, den, _ = values.get(start, (0.0, 0.0, 0.0))
             bucket = Period(start, end)
             value, _ = self.value(num, den, scope.filters, bucket)
+            if _loaded(bucket, first, through) is None:
+                value = None
             points.append(Point(start, value))
         return tuple(points)
 
