@@ -90,12 +90,17 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
         notes: list[str] = [query.note] if query.note else []
         loaded = _loaded(query.period, first_day, through)
         by_key: dict[Key, tuple[float, float | None, float]] = {}
+        series_sums: dict | None = None
+        previous_sums: dict | None = None
         if loaded is not None:
             if query.by:
                 # Every user, lead and spend row has exactly one channel, campaign and kind,
                 # so even distinct counts add up over breakdown rows: one query gives both.
                 by_key = calc.fetch(scope, query.by)
                 num, den, sample = _add(by_key.values(), metric.denominator is not None)
+            elif query.grain:
+                # Series and total from one pass.
+                series_sums, (num, den, sample) = calc.fetch_series(scope, query.grain)
             else:
                 num, den, sample = calc.fetch(scope, None).get(None, (0.0, 0.0, 0.0))
             value, empty = calc.value(num, den, query.filters, query.period)
@@ -121,7 +126,10 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
             notes.append("no comparison: the previous period is not fully loaded")
         if compare:
             prev_scope = _Scope(previous, query.filters, scope.day_n, yesterday)
-            p_num, p_den, _ = calc.fetch(prev_scope, None).get(None, (0.0, 0.0, 0.0))
+            if query.grain and loaded is not None:
+                previous_sums, (p_num, p_den, _) = calc.fetch_series(prev_scope, query.grain)
+            else:
+                p_num, p_den, _ = calc.fetch(prev_scope, None).get(None, (0.0, 0.0, 0.0))
             previous_value, _ = calc.value(p_num, p_den, query.filters, previous)
         rows: tuple[Row, ...] = ()
         if query.by and loaded is not None:
@@ -129,10 +137,12 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
         series: tuple[Point, ...] = ()
         previous_series: tuple[Point, ...] = ()
         if query.grain and loaded is not None:
-            series = calc.series(scope, query.grain, first_day, through)
+            series = calc.series(scope, query.grain, first_day, through, series_sums)
             if compare:
                 prev_scope = _Scope(previous, query.filters, scope.day_n, yesterday)
-                previous_series = calc.series(prev_scope, query.grain, first_day, through)
+                previous_series = calc.series(
+                    prev_scope, query.grain, first_day, through, previous_sums
+                )
     if metric.sample is None:
         sample = float(query.period.days)
     margin = settings.gross_margin if metric.margin else 1.0
@@ -241,6 +251,25 @@ class _Calculator:
 
     def fetch(self, scope: _Scope, group: str | None, grain: str | None = None) -> dict:
         """{key: (numerator, denominator, sample)} for the metric's measures."""
+        return self._combine(self._sums(scope, group, grain))
+
+    def fetch_series(self, scope: _Scope, grain: str) -> tuple[dict, tuple]:
+        """The per-bucket sums and the period's total from one pass over the rollups."""
+        sums = self._sums(scope, "bucket", grain, totals=True)
+        totals = {}
+        for name, values in sums.items():
+            if name.endswith("_total"):
+                continue
+            # Distinct customers do not add up over buckets; their totals come separately.
+            source = sums.get(f"{name}_total", values)
+            totals[name] = {None: sum(source.values())}
+        per_bucket = {k: v for k, v in sums.items() if not k.endswith("_total")}
+        total = self._combine(totals).get(None, (0.0, 0.0, 0.0))
+        return self._combine(per_bucket), total
+
+    def _sums(
+        self, scope: _Scope, group: str | None, grain: str | None, totals: bool = False
+    ) -> dict[str, dict[Key, float]]:
         sums: dict[str, dict[Key, float]] = {}
         daily = [m for m in self.measures if m in DAILY]
         if daily:
@@ -252,7 +281,10 @@ class _Calculator:
         if "retained" in self.measures:
             sums["retained"] = self._retained(scope, group, grain)
         if REPEAT & set(self.measures):
-            sums.update(self._repeat(scope, group, grain))
+            sums.update(self._repeat(scope, group, grain, totals))
+        return sums
+
+    def _combine(self, sums: dict[str, dict[Key, float]]) -> dict:
         keys: set[Key] = set()
         for values in sums.values():
             keys.update(values)
@@ -348,27 +380,28 @@ class _Calculator:
         return self._run(inner, ["retained"], group)["retained"]
 
     def _repeat(
-        self, scope: _Scope, group: str | None, grain: str | None
+        self, scope: _Scope, group: str | None, grain: str | None, totals: bool = False
     ) -> dict[str, dict[Key, float]]:
         # A customer's first order day inside [start, end] is the row whose previous order
         # day is before start; they have 2+ orders in it when that row has 2+ orders, or when
         # the next row's previous day is that first day (prev2 before start) with 1 order.
         key = self._group(RC, RC.c.day, scope, group, grain)
-        start: Any = literal(scope.period.start, Date)
-        if group == "bucket":
-            start = key
-        first_in = or_(RC.c.prev_day.is_(None), RC.c.prev_day < start)
-        second_in = and_(
-            RC.c.prev_day >= start,
-            or_(RC.c.prev2_day.is_(None), RC.c.prev2_day < start),
-            RC.c.prev_orders == 1,
-        )
-        columns = [
-            case((first_in, 1), else_=0).label("ordering_customers"),
-            case((and_(first_in, RC.c.orders >= 2), 1), (second_in, 1), else_=0).label(
-                "repeat_customers"
-            ),
-        ]
+        period_start: Any = literal(scope.period.start, Date)
+        starts = {"": key if group == "bucket" else period_start}
+        if totals and group == "bucket":
+            # The whole period's counts from the same rows: each lands in some bucket.
+            starts["_total"] = period_start
+        columns = []
+        for suffix, start in starts.items():
+            first_in = or_(RC.c.prev_day.is_(None), RC.c.prev_day < start)
+            second_in = and_(
+                RC.c.prev_day >= start,
+                or_(RC.c.prev2_day.is_(None), RC.c.prev2_day < start),
+                RC.c.prev_orders == 1,
+            )
+            columns.append(case((first_in, 1), else_=0).label(f"ordering_customers{suffix}"))
+            repeat = case((and_(first_in, RC.c.orders >= 2), 1), (second_in, 1), else_=0)
+            columns.append(repeat.label(f"repeat_customers{suffix}"))
         if key is not None:
             columns.insert(0, key.label("key"))
         inner = (
@@ -376,7 +409,8 @@ class _Calculator:
             .select_from(self._from(RC, scope, group))
             .where(*self._where(RC, RC.c.day, scope, scope.period.end))
         )
-        return self._run(inner, ["ordering_customers", "repeat_customers"], group)
+        names = [column.name for column in columns if column.name != "key"]
+        return self._run(inner, names, group)
 
     def maturity(self, scope: _Scope, horizon: int) -> float | None:
         """Share of the period's new customers whose LTV horizon is fully observed."""
@@ -426,11 +460,17 @@ class _Calculator:
         return tuple(rows)
 
     def series(
-        self, scope: _Scope, grain: str, first: date | None, through: date | None
+        self,
+        scope: _Scope,
+        grain: str,
+        first: date | None,
+        through: date | None,
+        values: dict | None = None,
     ) -> tuple[Point, ...]:
         """The metric per grain bucket over the period (every bucket, empty ones included;
         buckets outside the loaded data have no value, not zero)."""
-        values = self.fetch(scope, "bucket", grain)
+        if values is None:
+            values = self.fetch(scope, "bucket", grain)
         points = []
         for start, end in buckets(scope.period, grain):
             num, den, _ = values.get(start, (0.0, 0.0, 0.0))
