@@ -7,16 +7,40 @@ engine), so the cross-check compares two independent computations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from bot.settings import Settings
 
+EPOCH = date(1970, 1, 1)
+NO_DAY = -(10**9)  # a first order that never happened: outside every window
+NUMERIC_COLUMNS = {"id", "user_id", "day", "sday", "fday", "amount", "has_user"}
+
 
 def _days(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series).dt.normalize()
+
+
+def _day(day: date) -> int:
+    return (day - EPOCH).days
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    """Day columns as whole days since 1970 (NO_DAY when missing); others as they are."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        days = series.to_numpy(dtype="datetime64[D]").astype("int64")
+        return np.where(series.isna().to_numpy(), NO_DAY, days)
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return series.to_numpy()
+    # Plain Python strings: iterating pandas' string arrays is slow.
+    return series.to_numpy(dtype=object)
+
+
+def _within(days: np.ndarray, start: int, end: int) -> np.ndarray:
+    return (days >= start) & (days <= end)
 
 
 @dataclass
@@ -64,6 +88,7 @@ class Reference:
         leads = leads.merge(
             first[["user_id", "fday"]], on="user_id", how="left"
         )  # NaT when the lead never ordered
+        leads["has_user"] = leads["user_id"].notna()
         activity = read("SELECT user_id, date FROM activity")
         activity["day"] = _days(activity["date"])
         for frame in (spend, users, orders, leads):
@@ -71,95 +96,103 @@ class Reference:
         return cls(channels, campaigns, spend, users, orders, leads, activity, settings, yesterday)
 
     # ------------------------------------------------------------------ helpers
+    # Days are whole numbers (days since 1970-01-01) in numpy arrays, so the thousands of
+    # small questions the cross-check asks stay fast; missing first orders are NO_DAY.
 
-    def _filter(self, frame: pd.DataFrame, filters: dict) -> pd.DataFrame:
-        # Memoised: the generated queries repeat the same few filters many times.
-        cache = self.__dict__.setdefault("_filtered", {})
-        key = (id(frame), repr(sorted(filters.items())))
+    def _arrays(self, name: str, filters: dict) -> dict[str, np.ndarray]:
+        cache = self.__dict__.setdefault("_arrays_cache", {})
+        key = (name, repr(sorted(filters.items())))
         if key not in cache:
-            cache[key] = self._filter_now(frame, filters)
+            frame = getattr(self, name)
+            full = self.__dict__.setdefault("_full_arrays", {})
+            if name not in full:
+                full[name] = {
+                    column: _numbers(frame[column])
+                    for column in frame.columns
+                    if column in NUMERIC_COLUMNS
+                }
+            mask = np.ones(len(frame), dtype=bool)
+            if filters.get("channel"):
+                mask &= frame["channel"].isin(filters["channel"]).to_numpy()
+            if filters.get("campaign"):
+                mask &= frame["campaign"].isin(filters["campaign"]).to_numpy()
+            if filters.get("kind"):
+                mask &= (frame["kind"] == filters["kind"]).to_numpy()
+            cache[key] = {column: values[mask] for column, values in full[name].items()}
         return cache[key]
 
-    @staticmethod
-    def _filter_now(frame: pd.DataFrame, filters: dict) -> pd.DataFrame:
-        mask = pd.Series(True, index=frame.index)
-        if filters.get("channel"):
-            mask &= frame["channel"].isin(filters["channel"])
-        if filters.get("campaign"):
-            mask &= frame["campaign"].isin(filters["campaign"])
-        if filters.get("kind"):
-            mask &= frame["kind"] == filters["kind"]
-        return frame[mask]
+    def _spend(self, start: int, end: int, filters: dict) -> float:
+        spend = self._arrays("spend", filters)
+        return float(spend["amount"][_within(spend["day"], start, end)].sum())
 
-    @staticmethod
-    def _in(series: pd.Series, start: date, end: date) -> pd.Series:
-        return (series >= pd.Timestamp(start)) & (series <= pd.Timestamp(end))
-
-    def _spend(self, start: date, end: date, filters: dict) -> float:
-        spend = self._filter(self.spend, filters)
-        return float(spend.loc[self._in(spend["day"], start, end), "amount"].sum())
-
-    def _cohort(self, start: date, end: date, filters: dict) -> pd.DataFrame:
-        users = self._filter(self.users, filters)
-        return users[users["fday"].notna() & self._in(users["fday"], start, end)]
-
-    def _converted(self, leads: pd.DataFrame) -> int:
-        age = (leads["fday"] - leads["day"]).dt.days
-        window = self.settings.lead_window_days
-        return int((leads["user_id"].notna() & (age >= 0) & (age <= window)).sum())
+    def _cohort(self, start: int, end: int, filters: dict) -> np.ndarray:
+        users = self._arrays("users", filters)
+        return users["fday"][_within(users["fday"], start, end)]
 
     # ------------------------------------------------------------------ measures
 
     def parts(
-        self, metric: str, start: date, end: date, filters: dict, day_n: int | None
+        self, metric: str, first: date, last: date, filters: dict, day_n: int | None
     ) -> tuple[float, float | None]:
-        """(numerator, denominator) of a metric over [start, end]; denominator None for sums."""
+        """(numerator, denominator) of a metric over [first, last]; denominator None for sums."""
         s = self.settings
+        start, end = _day(first), _day(last)
         if metric == "spend":
             return self._spend(start, end, filters), None
+        orders = self._arrays("orders", filters)
         if metric == "revenue":
-            orders = self._filter(self.orders, filters)
-            return float(orders.loc[self._in(orders["day"], start, end), "amount"].sum()), None
+            return float(orders["amount"][_within(orders["day"], start, end)].sum()), None
         if metric == "new_customers":
             return float(len(self._cohort(start, end, filters))), None
         if metric in ("cac", "first_order_cost"):
             return self._spend(start, end, filters), float(len(self._cohort(start, end, filters)))
         if metric in ("ltv", "ltv_cac"):
-            cohort = self._cohort(start, end, filters)
-            orders = self.orders[self.orders["user_id"].isin(cohort["id"])]
-            age = (orders["day"] - orders["fday"]).dt.days
-            revenue = float(orders.loc[(age >= 0) & (age <= s.ltv_horizon_days), "amount"].sum())
+            # orders of customers whose first order is in the period, 0..H days after it
+            age = orders["day"] - orders["fday"]
+            keep = _within(orders["fday"], start, end) & (age >= 0) & (age <= s.ltv_horizon_days)
+            revenue = float(orders["amount"][keep].sum())
             if metric == "ltv":
-                return s.gross_margin * revenue, float(len(cohort))
+                return s.gross_margin * revenue, float(len(self._cohort(start, end, filters)))
             return s.gross_margin * revenue, self._spend(start, end, filters)
         if metric == "roi":
-            users = self._filter(self.users, filters)
-            signed = users[self._in(users["sday"], start, end)]
-            orders = self.orders[self.orders["user_id"].isin(signed["id"])]
-            age = (orders["day"] - orders["sday"]).dt.days
-            revenue = float(orders.loc[(age >= 0) & (age <= s.roi_window_days), "amount"].sum())
-            return revenue, self._spend(start, end, filters)
+            age = orders["day"] - orders["sday"]
+            keep = _within(orders["sday"], start, end) & (age >= 0) & (age <= s.roi_window_days)
+            return float(orders["amount"][keep].sum()), self._spend(start, end, filters)
         if metric == "retention":
             n = day_n or 1
-            last = min(end, self.yesterday - timedelta(days=n))
-            users = self._filter(self.users, filters)
-            eligible = users[self._in(users["sday"], start, last)] if last >= start else users[:0]
-            target = eligible[["id", "sday"]].assign(day=eligible["sday"] + pd.Timedelta(days=n))
-            hits = target.merge(
-                self.activity[["user_id", "day"]].rename(columns={"user_id": "id"}),
-                on=["id", "day"],
+            cutoff = min(end, _day(self.yesterday) - n)
+            users = self._arrays("users", filters)
+            eligible = _within(users["sday"], start, cutoff)
+            active = self.__dict__.setdefault(
+                "_active",
+                set(
+                    zip(
+                        _numbers(self.activity["user_id"]),
+                        _numbers(self.activity["day"]).tolist(),
+                        strict=True,
+                    )
+                ),
             )
-            return float(hits["id"].nunique()), float(len(eligible))
+            retained = sum(
+                (user, day + n) in active
+                for user, day in zip(
+                    users["id"][eligible], users["sday"][eligible].tolist(), strict=True
+                )
+            )
+            return float(retained), float(eligible.sum())
         if metric in ("lead_conversion", "cost_per_converted_lead"):
-            leads = self._filter(self.leads, filters)
-            leads = leads[self._in(leads["day"], start, end)]
-            converted = float(self._converted(leads))
+            leads = self._arrays("leads", filters)
+            created = _within(leads["day"], start, end)
+            age = leads["fday"] - leads["day"]
+            window = s.lead_window_days
+            converted = float((created & leads["has_user"] & (age >= 0) & (age <= window)).sum())
             if metric == "lead_conversion":
-                return converted, float(len(leads))
+                return converted, float(created.sum())
             return self._spend(start, end, filters), converted
         if metric == "repeat_rate":
-            orders = self._filter(self.orders, filters)
-            counts = orders[self._in(orders["day"], start, end)].groupby("user_id").size()
+            _, counts = np.unique(
+                orders["user_id"][_within(orders["day"], start, end)], return_counts=True
+            )
             return float((counts >= 2).sum()), float(len(counts))
         raise KeyError(metric)
 
@@ -175,12 +208,12 @@ class Reference:
             return num
         return None if den == 0 else num / den
 
-    def maturity(self, start: date, end: date, filters: dict) -> float | None:
-        cohort = self._cohort(start, end, filters)
-        if cohort.empty:
+    def maturity(self, first: date, last: date, filters: dict) -> float | None:
+        cohort = self._cohort(_day(first), _day(last), filters)
+        if len(cohort) == 0:
             return None
-        cutoff = pd.Timestamp(self.yesterday - timedelta(days=self.settings.ltv_horizon_days))
-        return float((cohort["fday"] <= cutoff).sum()) / len(cohort)
+        cutoff = _day(self.yesterday) - self.settings.ltv_horizon_days
+        return float((cohort <= cutoff).sum()) / len(cohort)
 
     def breakdown_keys(self, by: str) -> list[tuple[str, dict]]:
         """(key as the engine shows it, the filter that selects that row)."""
