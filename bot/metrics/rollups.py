@@ -43,6 +43,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bot.bulk import insert_frame
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.db import Database
+from bot.metrics.parser import forget_catalog
 from bot.metrics.registry import MAX_RETENTION_DAY
 from bot.metrics.sql import day_of, days_between
 from bot.models import (
@@ -474,6 +475,8 @@ def refresh(
         finally:
             if not same:
                 analytics.close()
+    # The channel and campaign lists the parser matches words against may have changed.
+    forget_catalog(db.analytics)
     seconds = time.perf_counter() - started
     report = RefreshReport("full" if lo is None else "incremental", lo, seconds, data_through)
     log.info("%s", report)
