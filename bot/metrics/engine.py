@@ -75,6 +75,8 @@ class _Scope:
 def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Result:
     """Answer an already built Query from the rollups (refreshing them first when stale)."""
     if rollups.needs_refresh(settings, db):
+        # Never answer from rollups an import has outdated: bring them up to date first.
+        log.info("metric rollups are stale; refreshing before answering %r", query.text)
         rollups.refresh(settings, db, clock)
     yesterday = clock.yesterday(settings.tz)
     metric = query.metric
