@@ -118,6 +118,9 @@ def test_campaigns_by_id_name_or_none() -> None:
     assert q("/cac campaign=tt-q4").filters.campaigns == ("tt-q4",)
     assert q("/cac campaign=DY-11").filters.campaigns == ("dy-11",)
     assert q("/cac campaigns=none,tt-q4").filters.campaigns == ("", "tt-q4")
+    # names with spaces in quotes, straight or curly (as Slack clients type them)
+    assert q('/cac campaign="Double 11" since=7d').filters.campaigns == ("dy-11",)
+    assert q("/cac campaign=“double 11”,tt-q4").filters.campaigns == ("dy-11", "tt-q4")
 
 
 @pytest.mark.parametrize(

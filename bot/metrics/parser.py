@@ -101,7 +101,21 @@ _QUARTER = re.compile(r"^(\d{4})-?q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # Chinese keyboards type full-width punctuation; treat it like the ASCII forms.
-_WIDE = str.maketrans({"＝": "=", "，": ",", "、": ",", "：": ":", "／": "/", "　": " "})
+_WIDE = str.maketrans(
+    {
+        "＝": "=",
+        "，": ",",
+        "、": ",",
+        "：": ":",
+        "／": "/",
+        "　": " ",
+        "“": '"',
+        "”": '"',
+        "＂": '"',
+    }
+)
+# A word, or a word with a quoted part, so names with spaces work: campaign="Double 11".
+_TOKEN = re.compile(r'(?:[^\s"]*"[^"]*")+[^\s"]*|\S+')
 _ALIAS_SPLIT = re.compile(r"[/,|()（）、，;]+")
 
 
@@ -467,7 +481,7 @@ def parse(text: str, catalog: Catalog, today: date) -> Query:
         raise QueryError("type a metric question, e.g. /ltv channel=tiktok")
     if len(text) > MAX_TEXT:
         raise QueryError(f"that question is too long; keep it under {MAX_TEXT} characters")
-    words = _normalise(text).split()
+    words = _TOKEN.findall(_normalise(text))
     if not words:
         raise QueryError("type a metric, e.g. /ltv channel=tiktok (type /metric list for all)")
     if is_metric_list(text):
@@ -513,6 +527,7 @@ def _parse_options(
             spec.word = period_word
             continue
         raw_key, _, value = word.partition("=")
+        value = value.replace('"', "").strip()
         key = KEYS.get(raw_key.lower())
         if key is None:
             if not raw_key:
