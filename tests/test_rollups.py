@@ -240,3 +240,15 @@ def test_facts_in_postgresql_and_rollups_in_sqlite(backend: str, db_url: str, tm
     finally:
         state.dispose()
         same.dispose()
+
+
+def test_replaced_facts_with_a_later_first_day_rebuild_everything(demo) -> None:
+    settings, db, clock = demo
+    rollups.refresh(settings, db, clock)
+    # Replacing the facts marks only the new range stale; the old, earlier days must go too.
+    load_demo(db, users=300, days=30, seed=6, end_date=END, replace=True, clock=clock)
+    assert rollups.refresh(settings, db, clock).mode == "full"
+    after = dump(db)
+    assert min(row[0] for row in after["rollup_daily"]) >= END - timedelta(days=29)
+    rollups.refresh(settings, db, clock, full=True)
+    assert dump(db) == after

@@ -450,6 +450,11 @@ def refresh(
         analytics = state if same else db.analytics.connect()
         try:
             first_day, data_through = _data_range(analytics)
+            # Facts replaced from their first day on (demo-data --replace), or a first day
+            # that moved, leave nothing worth keeping: rebuild everything.
+            moved = meta is None or meta.first_day != first_day
+            if moved or (stale_from is not None and first_day and stale_from <= first_day):
+                rebuild = True
             lo = None if rebuild else stale_from
             _rebuild(state, analytics, params, lo, same, say)
             values = {
