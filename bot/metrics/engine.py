@@ -22,7 +22,7 @@ from bot.metrics.parser import is_metric_list, load_catalog, parse
 from bot.metrics.query import Filters, Period, Query, QueryError
 from bot.metrics.registry import Metric
 from bot.metrics.result import Point, Result, Row
-from bot.models import RollupCampaign, RollupChannel, RollupMeta
+from bot.models import RollupCampaign, RollupChannel
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -74,19 +74,16 @@ class _Scope:
 
 def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Result:
     """Answer an already built Query from the rollups (refreshing them first when stale)."""
-    if rollups.needs_refresh(settings, db):
-        # Never answer from rollups an import has outdated: bring them up to date first.
-        log.info("metric rollups are stale; refreshing before answering %r", query.text)
-        rollups.refresh(settings, db, clock)
     yesterday = clock.yesterday(settings.tz)
     metric = query.metric
     with db.state.connect() as connection:
-        meta = connection.execute(
-            select(RollupMeta.first_day, RollupMeta.data_through).where(
-                RollupMeta.name == rollups.META
-            )
-        ).first()
-        first_day, through = (meta.first_day, meta.data_through) if meta else (None, None)
+        stale, first_day, through = rollups.freshness(connection, settings)
+        if stale:
+            # Never answer from rollups an import has outdated: bring them up to date first.
+            log.info("metric rollups are stale; refreshing before answering %r", query.text)
+            connection.rollback()
+            rollups.refresh(settings, db, clock)
+            _, first_day, through = rollups.freshness(connection, settings)
         calc = _Calculator(connection, metric, settings, query.day_n or 1, yesterday)
         scope = _Scope(query.period, query.filters, query.day_n or 1, yesterday)
         notes: list[str] = [query.note] if query.note else []

@@ -574,11 +574,23 @@ def needs_refresh(settings: Settings, db: Database) -> bool:
     """True when facts changed since the last refresh, the rollups were never built, or the
     metric parameters (LTV_HORIZON_DAYS ...) differ from the ones they were built with."""
     with db.state.connect() as connection:
-        row = connection.execute(
-            select(RollupState.stale).where(RollupState.name == ROLLUPS)
-        ).first()
-        meta_row = connection.execute(
-            select(RollupMeta.__table__).where(RollupMeta.name == META)
-        ).first()
-    meta = RollupMeta(**meta_row._mapping) if meta_row is not None else None
-    return row is None or bool(row.stale) or not _Params.of(settings).matches(meta)
+        return freshness(connection, settings)[0]
+
+
+def freshness(connection: Connection, settings: Settings) -> tuple[bool, date | None, date | None]:
+    """(needs a refresh?, first day of data, last day of data) in one read of the state store."""
+    stale = connection.execute(select(RollupState.stale).where(RollupState.name == ROLLUPS)).first()
+    meta = connection.execute(
+        select(
+            RollupMeta.ltv_horizon_days,
+            RollupMeta.roi_window_days,
+            RollupMeta.lead_window_days,
+            RollupMeta.first_day,
+            RollupMeta.data_through,
+        ).where(RollupMeta.name == META)
+    ).first()
+    if stale is None or meta is None:
+        return True, None, None
+    params = _Params.of(settings)
+    matches = tuple(meta[:3]) == (params.horizon, params.roi_window, params.lead_window)
+    return bool(stale.stale) or not matches, meta.first_day, meta.data_through
