@@ -64,6 +64,12 @@ CONVENTIONS = f"""\
   customers, which do not add up over days: it counts from one row per customer and day
   that carries the customer's two previous order days, so one indexed count answers any
   period. Retention is kept for day 0 to {MAX_RETENTION_DAY} after sign-up.
+- **Freshness**: imports mark the days they touched; the refresh after each import (and
+  hourly) replaces only the rollup rows of those days and re-sums the cohort measures of
+  the windows before them (`warroom rollups --full` rebuilds everything). A question asked
+  while rollups are stale refreshes them first, so answers never lag an import. Changing
+  LTV_HORIZON_DAYS, ROI_WINDOW_DAYS or LEAD_WINDOW_DAYS rebuilds on the next refresh;
+  GROSS_MARGIN applies at answer time.
 """
 
 
