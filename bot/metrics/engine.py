@@ -22,6 +22,7 @@ from bot.metrics.parser import is_metric_list, load_catalog, parse
 from bot.metrics.query import Filters, Period, Query, QueryError
 from bot.metrics.registry import Metric
 from bot.metrics.result import Point, Result, Row
+from bot.metrics.sql import bucket_start
 from bot.models import RollupCampaign, RollupChannel
 from bot.settings import Settings
 
@@ -307,13 +308,7 @@ class _Calculator:
             return func.coalesce(CH.c.kind, "unknown")
         if grain == "day":
             return anchor
-        return case(
-            *[
-                (anchor.between(start, end), literal(start, Date))
-                for start, end in buckets(scope.period, grain)  # type: ignore[arg-type]
-            ],
-            else_=literal(None, Date),
-        )
+        return bucket_start(anchor, grain, scope.period.start, self.connection.dialect.name)  # type: ignore[arg-type]
 
     def _from(self, table: Any, scope: _Scope, group: str | None) -> Any:
         if scope.filters.kind or group == "kind":
