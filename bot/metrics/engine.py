@@ -376,26 +376,41 @@ class _Calculator:
     def _repeat(
         self, scope: _Scope, group: str | None, grain: str | None, totals: bool = False
     ) -> dict[str, dict[Key, float]]:
+        names = ["ordering_customers", "repeat_customers"]
+        if group != "bucket":
+            return self._repeat_counts(scope, group)
+        # One indexed range count per bucket, each with its own start as a constant: far
+        # cheaper than computing every row's bucket and comparing against it.
+        out: dict[str, dict[Key, float]] = {name: {} for name in names}
+        for start, end in buckets(scope.period, grain):  # type: ignore[arg-type]
+            bucket = _Scope(Period(start, end), scope.filters, scope.day_n, scope.yesterday)
+            counts = self._repeat_counts(bucket, None)
+            for name in names:
+                out[name][start] = counts[name].get(None, 0.0)
+        if totals:
+            whole = self._repeat_counts(scope, None)
+            for name in names:
+                out[f"{name}_total"] = {None: whole[name].get(None, 0.0)}
+        return out
+
+    def _repeat_counts(self, scope: _Scope, group: str | None) -> dict[str, dict[Key, float]]:
         # A customer's first order day inside [start, end] is the row whose previous order
         # day is before start; they have 2+ orders in it when that row has 2+ orders, or when
         # the next row's previous day is that first day (prev2 before start) with 1 order.
-        key = self._group(RC, RC.c.day, scope, group, grain)
-        period_start: Any = literal(scope.period.start, Date)
-        starts = {"": key if group == "bucket" else period_start}
-        if totals and group == "bucket":
-            # The whole period's counts from the same rows: each lands in some bucket.
-            starts["_total"] = period_start
-        columns = []
-        for suffix, start in starts.items():
-            first_in = or_(RC.c.prev_day.is_(None), RC.c.prev_day < start)
-            second_in = and_(
-                RC.c.prev_day >= start,
-                or_(RC.c.prev2_day.is_(None), RC.c.prev2_day < start),
-                RC.c.prev_orders == 1,
-            )
-            columns.append(case((first_in, 1), else_=0).label(f"ordering_customers{suffix}"))
-            repeat = case((and_(first_in, RC.c.orders >= 2), 1), (second_in, 1), else_=0)
-            columns.append(repeat.label(f"repeat_customers{suffix}"))
+        key = self._group(RC, RC.c.day, scope, group, None)
+        start = literal(scope.period.start, Date)
+        first_in = or_(RC.c.prev_day.is_(None), RC.c.prev_day < start)
+        second_in = and_(
+            RC.c.prev_day >= start,
+            or_(RC.c.prev2_day.is_(None), RC.c.prev2_day < start),
+            RC.c.prev_orders == 1,
+        )
+        columns = [
+            case((first_in, 1), else_=0).label("ordering_customers"),
+            case((and_(first_in, RC.c.orders >= 2), 1), (second_in, 1), else_=0).label(
+                "repeat_customers"
+            ),
+        ]
         if key is not None:
             columns.insert(0, key.label("key"))
         inner = (
@@ -403,8 +418,7 @@ class _Calculator:
             .select_from(self._from(RC, scope, group))
             .where(*self._where(RC, RC.c.day, scope, scope.period.end))
         )
-        names = [column.name for column in columns if column.name != "key"]
-        return self._run(inner, names, group)
+        return self._run(inner, ["ordering_customers", "repeat_customers"], group)
 
     def maturity(self, scope: _Scope, horizon: int) -> float | None:
         """Share of the period's new customers whose LTV horizon is fully observed."""
