@@ -171,9 +171,10 @@ def test_spend_and_revenue(hand) -> None:
     revenue = run(hand, f"/metric revenue {P}")
     assert approx(revenue.value, 40 + 30 + 80 + 20 + 10 + 15 + 35)
     assert revenue.sample_size == 7  # orders
-    # the previous period 02-19..02-28 starts before the data (02-20): no comparison
-    assert revenue.previous_value is None
-    assert "the previous period is not fully loaded" in (revenue.note or "")
+    # the previous period 02-19..02-28 starts a day before the data (02-20): compared,
+    # with a note; it holds o9 only
+    assert approx(revenue.previous_value, 70)
+    assert "the previous period is only partly loaded (data starts 2026-02-20)" in revenue.note
     # 03-01..03-08 (o1 o4 o5 o6 o7 o8 o10) against 02-21..02-28, which holds o9 only
     week = run(hand, "/metric revenue from=2026-03-01 to=2026-03-08")
     assert approx(week.value, 230) and approx(week.previous_value, 70)

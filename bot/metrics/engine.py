@@ -120,10 +120,11 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
                 notes.append(f"cohort {_percent(maturity)} mature")
         previous_value = None
         previous = query.comparison_period()
-        # A comparison with a period only partly loaded would look like a change; skip it.
-        compare = previous is not None and _fully_loaded(previous, first_day, through)
-        if previous is not None and not compare and loaded is not None:
-            notes.append("no comparison: the previous period is not fully loaded")
+        # A previous period outside the loaded data has no value; one partly loaded is
+        # compared, with a note, since its missing days may explain the change.
+        compare = previous is not None and _loaded(previous, first_day, through) is not None
+        if compare and loaded is not None and not _fully_loaded(previous, first_day, through):
+            notes.append(f"the previous period is only partly loaded (data starts {first_day})")
         if compare:
             prev_scope = _Scope(previous, query.filters, scope.day_n, yesterday)
             if query.grain and loaded is not None:
