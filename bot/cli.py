@@ -14,6 +14,10 @@ from bot.db import Database
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Long-running commands whose log is how an operator follows them.
+SERVING_COMMANDS = {"run", "scheduler"}
+
 
 class Context:
     """Settings and stores, opened on first use so `--help` works with a broken .env."""
@@ -29,11 +33,15 @@ class Context:
                 self._settings = load_settings()
             except SettingsError as error:
                 raise click.ClickException(str(error)) from None
-            logging.basicConfig(
-                level=self._settings.log_level,
-                format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            )
+            logging.basicConfig(level=self._log_level(), format=LOG_FORMAT)
         return self._settings
+
+    def _log_level(self) -> str:
+        # One-shot commands print their own report; their INFO lines would only repeat it.
+        command = click.get_current_context(silent=True)
+        name = command.find_root().invoked_subcommand if command else None
+        level = self._settings.log_level if self._settings else "INFO"
+        return "WARNING" if name not in SERVING_COMMANDS and level == "INFO" else level
 
     @property
     def db(self) -> Database:
@@ -225,9 +233,12 @@ def ask(ctx: Context, text: tuple[str, ...], as_json: bool) -> None:
         if as_json:
             click.echo("--json answers metric questions only (e.g. /ltv channel=tiktok)", err=True)
             sys.exit(2)
-        from bot.commands import answer_text
+        from bot.commands import answer_line, reply_as_text
 
-        click.echo(answer_text(line, ctx.settings, ctx.db))
+        reply = answer_line(line, ctx.settings, ctx.db)
+        click.echo(reply_as_text(reply), err=reply.failed)
+        if reply.failed:
+            sys.exit(2)
         return
     try:
         result = ask_engine(line, ctx.settings, ctx.db)

@@ -65,6 +65,8 @@ class Reply:
     message: dict[str, Any] | None = None
     modal: dict[str, Any] | None = None
     public: bool = False
+    # True for an answer that says what to change (the CLI exits non-zero on it).
+    failed: bool = False
 
     @classmethod
     def text(cls, text: str, public: bool = False) -> Reply:
@@ -78,7 +80,7 @@ class Reply:
         """A short, private error that says what to change."""
         from bot.render import error_message
 
-        return cls(message=error_message(problem))
+        return cls(message=error_message(problem), failed=True)
 
 
 CommandHandler = Callable[[str, Invocation], Reply]
@@ -285,10 +287,19 @@ def console_invocation(settings: Settings, db: Database, clock: Clock | None = N
 
 def answer_text(text: str, settings: Settings, db: Database, clock: Clock | None = None) -> str:
     """Answer one typed line as the text a person would read in Slack (for the console)."""
+    return reply_as_text(answer_line(text, settings, db, clock))
+
+
+def answer_line(text: str, settings: Settings, db: Database, clock: Clock | None = None) -> Reply:
+    """Answer one typed line ("/fund list") the way Slack would, as a Reply."""
+    command, rest = split_line(text)
+    return answer_command(command, rest, console_invocation(settings, db, clock))
+
+
+def reply_as_text(reply: Reply) -> str:
+    """The text a person reads in a Reply's message and modal."""
     from bot.render import blocks_as_text
 
-    command, rest = split_line(text)
-    reply = answer_command(command, rest, console_invocation(settings, db, clock))
     parts = []
     if reply.message:
         parts.append(blocks_as_text(reply.message))

@@ -4,6 +4,7 @@ text or JSON. No Block Kit here (bot/render builds blocks from these strings).""
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -138,13 +139,18 @@ def context_parts(result: Result) -> list[str]:
         "ordering_customers": "customers",
     }.get(metric.sample or "", "days")
     parts.append(f"n = {result.sample_size:,} {sample_word}")
-    if result.maturity is not None:
+    if result.maturity is not None and "mature" not in (result.note or ""):
         parts.append(f"cohort {result.maturity * 100:.0f}% mature")
     if result.data_through:
         parts.append(f"data through {result.data_through}")
     if result.query.by:
         parts.append(f"by {result.query.by}")
     return parts
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a monospaced font: CJK characters such as 抖音 take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def breakdown_lines(result: Result, currency: str) -> list[str]:
@@ -156,10 +162,11 @@ def breakdown_lines(result: Result, currency: str) -> list[str]:
     ]
     if not rows:
         return []
-    width = max(len(label) for label, _, _ in rows)
+    width = max(display_width(label) for label, _, _ in rows)
     out = []
     for label, value, note in rows:
-        line = f"{label.ljust(width)}  {value}"
+        padding = " " * (width - display_width(label))
+        line = f"{label}{padding}  {value}"
         if note:
             line += f"  ({note})"
         out.append(line)

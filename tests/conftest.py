@@ -156,12 +156,11 @@ def engine(db: Database) -> Engine:
 
 @pytest.fixture
 def slack_env(settings: Settings) -> Iterator[object]:
-    """The real app over HTTP (bot.server) with a fake Slack, a ManualClock and a clean db."""
+    """The real app over HTTP (bot.app) with a fake Slack, a ManualClock and a clean db."""
     from datetime import UTC, datetime
 
-    from bot.app import create_app
+    from bot.app import create_app, stop_http_server
     from bot.clock import ManualClock
-    from bot.server import stop_http_server
     from tests.fake_slack import FakeSlack
     from tests.slack_requests import SlackEnv, serve_app, slack_settings
 

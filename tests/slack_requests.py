@@ -358,13 +358,13 @@ def slack_settings(base: Any, fake: Any, **overrides: Any) -> Any:
 
 
 def serve_app(app: Any) -> tuple[Any, str, Any]:
-    """Serve a Bolt app through bot.server's waitress server on a free port, in a thread.
+    """Serve a Bolt app through bot.app's waitress server on a free port, in a thread.
 
     Returns (server, base_url, thread); stop with server.close().
     """
     import threading
 
-    from bot.server import make_http_server
+    from bot.app import make_http_server
 
     server = make_http_server(app, "127.0.0.1", 0)
     port = server.effective_port

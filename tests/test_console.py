@@ -94,7 +94,7 @@ def test_a_metric_answer_is_the_slack_answer_as_text(settings, db) -> None:
     assert lines[0].startswith("CAC · tiktok")
     assert set(lines[1]) == {"="}
     assert lines[2] == "¥500"
-    assert lines[3].startswith("(good) ▼ 58.3% vs previous period (¥1,200)")
+    assert lines[3].startswith("▼ 58.3% vs previous period (¥1,200) (better)")
     assert "[Share to channel] [Chart]" in text
 
 

@@ -9,10 +9,9 @@ import pytest
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-from bot.app import create_app
+from bot.app import create_app, stop_http_server
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.server import stop_http_server
 from bot.workspace import SINGLE_WORKSPACE, workspace_key
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackEnv, get, serve_app, slack_settings

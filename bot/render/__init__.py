@@ -25,8 +25,9 @@ def error_message(problem: str) -> dict[str, Any]:
 
 _EMOJI_TEXT = {
     ":warning:": "(!)",
-    ":large_green_circle:": "(good)",
-    ":red_circle:": "(bad)",
+    # The change line itself says "(better)" or "(worse)".
+    ":large_green_circle: ": "",
+    ":red_circle: ": "",
     ":white_circle:": "",
 }
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")

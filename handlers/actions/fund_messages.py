@@ -8,16 +8,22 @@ it is logged and the person who acted is told.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import Ack, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import fund
+from bot.clock import Clock
 from bot.commands import Invocation
+from bot.db import Database
 from bot.render import fund as render
 from bot.render import text_message
+from bot.settings import Settings
+from handlers.slack import after_ack, invocation
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +112,84 @@ def after_decision(
     if not found:
         return outcome.message
     return f"{outcome.message} (Saved, but {' and '.join(found)}; it is logged.)"
+
+
+Decide = Callable[[Database, Settings, str, int, str, Clock], fund.Outcome]
+
+
+def decision_listener(decide: Decide, *, dm: bool) -> Callable[..., None]:
+    """A button listener that applies one ledger decision (approve, withdraw) and reports it."""
+
+    def listener(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        asked = invocation(body, context)
+
+        def answer() -> None:
+            proposal_id = proposal_id_of(action.get("value"))
+            if proposal_id is None:
+                note = "That button does not name a proposal."
+            else:
+                try:
+                    outcome = decide(
+                        asked.db,
+                        asked.settings,
+                        asked.workspace_id,
+                        proposal_id,
+                        asked.user_id or "",
+                        asked.clock,
+                    )
+                except fund.FundError as refused:
+                    note = str(refused)
+                else:
+                    note = after_decision(client, asked, outcome, dm=dm)
+            tell(note, asked=asked, client=client, respond=respond, body=body)
+
+        after_ack(answer, body, respond)
+
+    return listener
+
+
+def reason_listener(kind: str, title: str) -> Callable[..., None]:
+    """A button listener that opens the reason modal (reject, request changes) for a proposal.
+
+    The modal opens first (trigger ids expire); it is replaced by a notice if the clicker may
+    not decide."""
+
+    def listener(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        proposal_id = proposal_id_of(action.get("value"))
+        if proposal_id is None:
+            return
+        opened = client.views_open(
+            trigger_id=body["trigger_id"], view=render.reason_modal(proposal_id, kind)
+        )
+
+        def check() -> None:
+            asked = invocation(body, context)
+            problem = fund.refusal(
+                asked.db, asked.workspace_id, proposal_id, asked.user_id or "", "decide"
+            )
+            if problem:
+                view = opened["view"]
+                client.views_update(
+                    view_id=view["id"],
+                    hash=view.get("hash"),
+                    view=render.notice_modal(title, problem),
+                )
+
+        after_ack(check, body, None)
+
+    return listener
