@@ -234,8 +234,6 @@ DAILY_MEASURES = (
     "leads",
     "converted_leads",
 )
-COHORT_MEASURES = ("retained", "eligible")
-PERIOD_MEASURES = ("repeat_customers", "ordering_customers")
 
 
 def metric_names() -> list[str]:

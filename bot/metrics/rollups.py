@@ -44,7 +44,7 @@ from bot.bulk import insert_frame
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.db import Database
 from bot.metrics.parser import forget_catalog
-from bot.metrics.registry import MAX_RETENTION_DAY
+from bot.metrics.registry import DAILY_MEASURES, MAX_RETENTION_DAY
 from bot.metrics.sql import day_of, days_between
 from bot.models import (
     Activity,
@@ -71,19 +71,8 @@ from bot.staleness import ROLLUPS
 log = logging.getLogger(__name__)
 
 META = "metrics"
-DAILY_COLUMNS = (
-    "spend",
-    "impressions",
-    "clicks",
-    "signups",
-    "new_customers",
-    "revenue",
-    "orders",
-    "ltv_revenue",
-    "roi_revenue",
-    "leads",
-    "converted_leads",
-)
+# The rollup_daily measures, as the registry declares them.
+DAILY_COLUMNS = DAILY_MEASURES
 
 S, U, L, A = Spend.__table__, User.__table__, Lead.__table__, Activity.__table__
 O = Order.__table__  # noqa: E741 (the orders table, beside S, U, L, A)

@@ -29,6 +29,19 @@ _EMOJI_TEXT = {
     ":large_green_circle: ": "",
     ":red_circle: ": "",
     ":white_circle:": "",
+    ":small_red_triangle:": "▲",
+    ":small_red_triangle_down:": "▼",
+    ":rotating_light:": "(!)",
+    ":white_check_mark:": "[ok]",
+    ":x:": "[x]",
+    ":white_square:": "[ ]",
+    ":hourglass:": "",
+    ":hourglass_flowing_sand:": "",
+    ":sunrise:": "",
+    ":construction:": "",
+    ":checkered_flag:": "",
+    ":pencil2:": "",
+    ":leftwards_arrow_with_hook:": "",
 }
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
@@ -39,7 +52,8 @@ _CODE = re.compile(r"`([^`\n]+)`")
 
 def _plain(text: str) -> str:
     for code, word in _EMOJI_TEXT.items():
-        text = text.replace(code, word)
+        # An emoji that reads as nothing takes its trailing space with it.
+        text = text.replace(f"{code} ", f"{word} " if word else "").replace(code, word)
     text = _LINK.sub(r"\2", text)
     text = _MENTION.sub(r"@\1", text)
     text = text.replace("```", "")
