@@ -16,8 +16,11 @@ from bot.settings import Settings
 NO_DATA = "no data"
 # Symbol in front of the amount; other currencies get the code after it ("1,234 CHF").
 CURRENCY_SYMBOLS = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩"}
-# Currencies whose amounts are shown without cents.
-WHOLE_UNITS = {"CNY", "JPY", "KRW"}
+# Currencies that have no cents in practice.
+WHOLE_UNITS = {"JPY", "KRW"}
+# Yuan amounts show their fen below this (a CAC of ¥394.87 should read exactly); above it
+# they are whole yuan, where fen are noise.
+YUAN_CENTS_BELOW = 10_000
 
 
 def _finite(value: float | None) -> bool:
@@ -25,11 +28,13 @@ def _finite(value: float | None) -> bool:
 
 
 def format_money(amount: float | None, currency: str) -> str:
-    """ "¥1,234,567" (CNY, JPY), "$1,234.50" (USD), "€", "£", "₩", else "1,234 XXX"."""
+    """ "¥1,234,567" and "¥394.87" (CNY), "$1,234.50" (USD), "€", "£", "₩", else "1,234 XXX"."""
     if not _finite(amount):
         return NO_DATA
     code = currency.upper()
-    whole = code in WHOLE_UNITS
+    whole = code in WHOLE_UNITS or (
+        code == "CNY" and (abs(amount) >= YUAN_CENTS_BELOW or round(amount, 2) == round(amount))  # type: ignore[arg-type]
+    )
     number = f"{abs(amount):,.0f}" if whole else f"{abs(amount):,.2f}"  # type: ignore[arg-type]
     sign = "-" if amount < 0 and number.strip("0,.") else ""  # type: ignore[operator]
     symbol = CURRENCY_SYMBOLS.get(code)

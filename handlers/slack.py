@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.app import services_of
 from bot.commands import Invocation, Reply
@@ -83,3 +84,15 @@ def deliver(
         )
     else:
         log.warning("No way to deliver a reply for user %s", invocation.user_id)
+
+
+def is_slack_admin(client: WebClient, user_id: str | None) -> bool:
+    """True when Slack says the person is a workspace admin or owner."""
+    if not user_id:
+        return False
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError:
+        log.warning("users.info failed for %s; treating them as not an admin", user_id)
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner"))

@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 
 from bot import fund
 from bot.render.fund import COMPLETE_ACTION, completion_modal, notice_modal
-from handlers.actions.fund_messages import is_slack_admin, proposal_id_of
-from handlers.slack import after_ack, invocation
+from handlers.actions.fund_messages import proposal_id_of
+from handlers.slack import after_ack, invocation, is_slack_admin
 
 
 def handle_complete(

@@ -34,18 +34,6 @@ def proposal_id_of(value: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def is_slack_admin(client: WebClient, user_id: str | None) -> bool:
-    """True when Slack says the person is a workspace admin or owner."""
-    if not user_id:
-        return False
-    try:
-        user = client.users_info(user=user_id).get("user") or {}
-    except SlackApiError:
-        log.warning("users.info failed for %s; treating them as not an admin", user_id)
-        return False
-    return bool(user.get("is_admin") or user.get("is_owner"))
-
-
 def tell(
     text: str,
     *,

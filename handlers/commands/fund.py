@@ -9,8 +9,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.fund_commands import fund_command
-from handlers.actions.fund_messages import is_slack_admin
-from handlers.slack import after_ack, deliver, invocation
+from handlers.slack import after_ack, deliver, invocation, is_slack_admin
 
 
 def handle_fund(

@@ -10,8 +10,7 @@ from slack_sdk import WebClient
 
 from bot import warroom
 from bot.commands import answer_command
-from handlers.actions.fund_messages import is_slack_admin
-from handlers.slack import deliver, invocation
+from handlers.slack import deliver, invocation, is_slack_admin
 
 
 def handle_warroom(

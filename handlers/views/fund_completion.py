@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 
 from bot import fund
 from bot.render.fund import COMPLETION_VIEW, form_values, metadata_of
-from handlers.actions.fund_messages import after_decision, is_slack_admin, tell
-from handlers.slack import invocation
+from handlers.actions.fund_messages import after_decision, tell
+from handlers.slack import invocation, is_slack_admin
 
 
 def handle_completion(

@@ -10,8 +10,7 @@ from slack_sdk import WebClient
 from bot import warroom
 from bot.render.warroom import SETTINGS_CALLBACK, settings_saved_message
 from bot.settings import SettingsError
-from handlers.actions.fund_messages import is_slack_admin
-from handlers.slack import invocation
+from handlers.slack import invocation, is_slack_admin
 
 FIELDS = (
     "digest_channel",
