@@ -252,3 +252,20 @@ def test_replaced_facts_with_a_later_first_day_rebuild_everything(demo) -> None:
     assert min(row[0] for row in after["rollup_daily"]) >= END - timedelta(days=29)
     rollups.refresh(settings, db, clock, full=True)
     assert dump(db) == after
+
+
+def test_days_appended_to_the_facts_directly_are_answered(settings: Settings, db: Database):
+    # A team's own warehouse gains a day without `warroom import`: the next answer sees it.
+    clock = ManualClock(CLOCK)
+    load_demo(db, users=300, days=40, seed=5, end_date=END - timedelta(days=1), clock=clock)
+    before = ask("/metric spend channel=tiktok yesterday", settings, db, clock)
+    assert before.value is None  # 2026-06-30 is not loaded yet
+    with db.analytics.begin() as connection:
+        connection.execute(
+            Spend.__table__.insert().values(
+                date=END, channel="tiktok", campaign_id="", amount=1234.5, impressions=0, clicks=0
+            )
+        )
+    after = ask("/metric spend channel=tiktok yesterday", settings, db, clock)
+    assert after.value == pytest.approx(1234.5)
+    assert not rollups.notice_new_fact_days(db, clock)  # nothing new any more

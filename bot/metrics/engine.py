@@ -77,6 +77,7 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
     """Answer an already built Query from the rollups (refreshing them first when stale)."""
     yesterday = clock.yesterday(settings.tz)
     metric = query.metric
+    rollups.notice_new_fact_days(db, clock)
     with db.state.connect() as connection:
         stale, first_day, through = rollups.freshness(connection, settings)
         if stale:

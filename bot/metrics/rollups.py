@@ -66,7 +66,7 @@ from bot.models import (
     User,
 )
 from bot.settings import Settings
-from bot.staleness import ROLLUPS
+from bot.staleness import ROLLUPS, mark_stale
 
 log = logging.getLogger(__name__)
 
@@ -564,6 +564,32 @@ def needs_refresh(settings: Settings, db: Database) -> bool:
     metric parameters (LTV_HORIZON_DAYS ...) differ from the ones they were built with."""
     with db.state.connect() as connection:
         return freshness(connection, settings)[0]
+
+
+def notice_new_fact_days(db: Database, clock: Clock = SYSTEM_CLOCK) -> bool:
+    """Mark the rollups stale when the facts now reach past the days they were built from.
+
+    Imports mark their own days; this catches rows appended to the facts directly (a team's
+    own warehouse behind ANALYTICS_DATABASE_URL) with a few min/max index lookups. Rows
+    written inside the built range that way wait for the hourly refresh or `warroom rollups`.
+    """
+    with db.state.connect() as state:
+        built = state.execute(
+            select(RollupMeta.first_day, RollupMeta.data_through).where(RollupMeta.name == META)
+        ).first()
+    if built is None or built.first_day is None or built.data_through is None:
+        return False
+    with db.analytics.connect() as analytics:
+        first_day, data_through = _data_range(analytics)
+    if first_day is None or data_through is None:
+        return False
+    if first_day >= built.first_day and data_through <= built.data_through:
+        return False
+    # The last built day itself may have gained rows too, so it is marked with the new ones.
+    start = min(first_day, built.data_through)
+    with db.write() as session:
+        mark_stale(session, start, max(data_through, built.data_through), clock.now())
+    return True
 
 
 def freshness(connection: Connection, settings: Settings) -> tuple[bool, date | None, date | None]:
