@@ -18,7 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import case, func, select, text, update
 
 from bot.clock import SYSTEM_CLOCK, Clock
-from bot.db import Database
+from bot.db import Database, as_date
 from bot.metrics.query import Filters, Period, Query
 from bot.metrics.registry import find_metric
 from bot.models import Activity, AlertState, Channel, Lead, Order, Spend, User
@@ -144,18 +144,8 @@ def facts_loaded_through(db: Database) -> dict[str, date | None]:
     with db.analytics.connect() as connection:
         for name, column in columns.items():
             value = connection.execute(select(func.max(column))).scalar()
-            out[name] = _as_date(value)
+            out[name] = as_date(value)
     return out
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _last_complete(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -54,6 +55,17 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def as_date(value: object) -> date | None:
+    """A day read back from any database: a date, a datetime, or SQLite's ISO text."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:

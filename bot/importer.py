@@ -56,7 +56,7 @@ from sqlalchemy.orm import Session
 
 from bot.bulk import insert_frame
 from bot.clock import SYSTEM_CLOCK, Clock
-from bot.db import Database
+from bot.db import Database, as_date
 from bot.models import FACT_TABLES, ImportRun
 from bot.settings import Settings
 from bot.staleness import mark_stale
@@ -845,20 +845,10 @@ def _stage_and_write(
         low, high = connection.execute(
             select(func.min(staging.c[column]), func.max(staging.c[column]))
         ).one()
-        report.first, report.last = _as_date(low), _as_date(high)
+        report.first, report.last = as_date(low), as_date(high)
     report.inserted, report.updated, report.unchanged = _upsert(connection, spec, staging)
     staging.drop(connection)
     problems.drop(connection)
-
-
-def _as_date(value: object) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(str(value)).date()
 
 
 def _failure_text(
