@@ -408,7 +408,7 @@ def _fund_echo(message: dict) -> None:  # type: ignore[type-arg]
     click.echo(blocks_as_text(message))
 
 
-@fund_group.command("budget")
+@fund_group.command("budget", context_settings={"ignore_unknown_options": True})
 @click.argument("year", type=int)
 @click.argument("amount")
 @WORKSPACE_OPTION
