@@ -459,14 +459,20 @@ def questions_only(name: str, url: str) -> dict[str, Any]:
 
 
 def _questions_report(results: list[dict[str, Any]]) -> str:
+    measured = {r["backend"] for r in results}
+    missing = [name for name in ("SQLite", "PostgreSQL") if name not in measured]
     lines = [
         "## Metric engine: question latency by metric\n",
         "The 200 questions of the section above, asked again on the same built databases "
         "with the engine as it is now (the section above timed it with the engine of its own "
         "run; nothing else is timed here). Repeat rate counts distinct customers, which do not "
-        "add up over days, so it scans one index entry per customer and order day in the "
-        "period (1.7 million for twelve weeks of the 1M-user set) instead of a few thousand "
-        "rollup rows; the other metrics read only rollup rows.\n",
+        "add up over days; the rollups count them for every window of up to "
+        f"{rollups.REPEAT_WINDOW_DAYS} days per channel and campaign, so a period, grain "
+        "bucket or breakdown row of that length is an indexed lookup of a few dozen rows, "
+        "like the other metrics; only longer periods still scan one index entry per customer "
+        "and order day. The machine has 2 cores, shared with other work while measuring."
+        + (f" Not measured in this run: {', '.join(missing)}." if missing else "")
+        + "\n",
         "| | " + " | ".join(r["backend"] for r in results) + " |",
         "|---|" + "---:|" * len(results),
         "| p50, all 200 | " + " | ".join(f"{r['p50']:.1f} ms" for r in results) + " |",

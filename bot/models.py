@@ -539,7 +539,9 @@ class RollupCustomerDay(Base):
 
     Distinct customers are not additive over days; these columns let one indexed COUNT find,
     for any date range, the customers with 1+ orders in it (rows whose previous order day is
-    before the range) and with 2+ (see bot.metrics.engine)."""
+    before the range) and with 2+ (see bot.metrics.engine). The refresh counts every window up
+    to REPEAT_WINDOW_DAYS long from here into rollup_repeat_windows; longer periods are counted
+    here when asked."""
 
     __tablename__ = "rollup_customer_days"
     __table_args__ = (
@@ -564,6 +566,27 @@ class RollupCustomerDay(Base):
     prev_day: Mapped[date | None] = mapped_column(Date)
     prev_orders: Mapped[int | None] = mapped_column(Integer)
     prev2_day: Mapped[date | None] = mapped_column(Date)
+
+
+class RollupRepeatWindow(Base):
+    """Repeat-rate customer counts for every window of up to REPEAT_WINDOW_DAYS days (from
+    start_day to end_day, both included), per channel and campaign.
+
+    Distinct customers do not add up over days, so a period cannot be summed from daily rows;
+    counting them per window up front turns any period, grain bucket or breakdown row of that
+    length into one indexed lookup instead of a scan of rollup_customer_days. Each customer has
+    one channel and campaign, so the rows of a window do add up over channels and campaigns.
+    Windows with no ordering customers have no row."""
+
+    __tablename__ = "rollup_repeat_windows"
+
+    # end_day first: a refresh replaces the windows ending on the days that changed.
+    end_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    start_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(KEY, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ordering_customers: Mapped[int] = mapped_column(Integer)
+    repeat_customers: Mapped[int] = mapped_column(Integer)
 
 
 class RollupMeta(Base):

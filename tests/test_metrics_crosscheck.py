@@ -146,47 +146,64 @@ def test_rollup_answers_equal_the_pandas_reference(loaded) -> None:
     settings, db, clock, reference = loaded
     checked = {"values": 0, "previous": 0, "rows": 0, "points": 0}
     for text, spec in _queries(reference):
-        result = ask(text, settings, db, clock)
-        metric, start, end = spec["metric"], spec["start"], spec["end"]
-        filters, day_n = spec["filters"], spec["d"]
-        assert (result.query.period.start, result.query.period.end) == (start, end), text
-        want = reference.value(metric, start, end, filters, day_n)
-        assert close(result.value, want), (text, result.value, want)
-        checked["values"] += 1
-        previous = result.query.comparison_period()
-        if previous is not None and previous.start >= END - timedelta(days=DAYS - 1):
-            want_prev = reference.value(metric, previous.start, previous.end, filters, day_n)
-            assert close(result.previous_value, want_prev), (text, "previous")
-            checked["previous"] += 1
-        if metric in ("ltv", "ltv_cac"):
-            assert close(result.maturity, reference.maturity(start, end, filters)), text
-        if spec["by"]:
-            expected = {}
-            for key, key_filter in reference.breakdown_keys(spec["by"]):
-                row_filters = _row_filters(filters, key_filter)
-                if row_filters is None:
-                    continue
-                num, den = reference.parts(metric, start, end, row_filters, day_n)
-                if num or den:
-                    expected[key] = reference.ratio(num, den)
-            got = {row.key: row.value for row in result.breakdown}
-            assert got.keys() == expected.keys(), (text, got, expected)
-            for key, value in expected.items():
-                assert close(got[key], value), (text, key, got[key], value)
-                checked["rows"] += 1
-            for row in result.breakdown:
-                assert (row.value is None) == (row.note is not None), (text, row)
-        if spec["grain"]:
-            spans = buckets(result.query.period, spec["grain"])
-            assert [point.date for point in result.series] == [s for s, _ in spans], text
-            for point, (bucket_start, bucket_end) in zip(result.series, spans, strict=True):
-                want = reference.value(metric, bucket_start, bucket_end, filters, day_n)
-                assert close(point.value, want), (text, point, want)
-                checked["points"] += 1
-        if result.value is None:
-            assert result.note, text
+        _check(ask(text, settings, db, clock), text, spec, reference, checked)
     # The generated sample really covers values, comparisons, rows and series.
     assert checked["values"] == QUERIES
     assert checked["previous"] >= 100
     assert checked["rows"] >= 200
     assert checked["points"] >= 500
+
+
+def test_repeat_rate_beyond_the_counted_windows(loaded, monkeypatch) -> None:
+    """Periods longer than the windows the refresh counts are scanned instead; both agree."""
+    settings, db, clock, reference = loaded
+    monkeypatch.setattr(rollups, "REPEAT_WINDOW_DAYS", 10)
+    rollups.refresh(settings, db, clock, full=True)
+    checked = {"values": 0, "previous": 0, "rows": 0, "points": 0}
+    for text, spec in _queries(reference):
+        if spec["metric"] == "repeat_rate":
+            _check(ask(text, settings, db, clock), text, spec, reference, checked)
+    assert checked["values"] >= 15
+    assert checked["points"] >= 20
+
+
+def _check(result, text: str, spec: dict, reference: Reference, checked: dict) -> None:
+    """Assert one answer (value, previous value, breakdown, series) equals the reference."""
+    metric, start, end = spec["metric"], spec["start"], spec["end"]
+    filters, day_n = spec["filters"], spec["d"]
+    assert (result.query.period.start, result.query.period.end) == (start, end), text
+    want = reference.value(metric, start, end, filters, day_n)
+    assert close(result.value, want), (text, result.value, want)
+    checked["values"] += 1
+    previous = result.query.comparison_period()
+    if previous is not None and previous.start >= END - timedelta(days=DAYS - 1):
+        want_prev = reference.value(metric, previous.start, previous.end, filters, day_n)
+        assert close(result.previous_value, want_prev), (text, "previous")
+        checked["previous"] += 1
+    if metric in ("ltv", "ltv_cac"):
+        assert close(result.maturity, reference.maturity(start, end, filters)), text
+    if spec["by"]:
+        expected = {}
+        for key, key_filter in reference.breakdown_keys(spec["by"]):
+            row_filters = _row_filters(filters, key_filter)
+            if row_filters is None:
+                continue
+            num, den = reference.parts(metric, start, end, row_filters, day_n)
+            if num or den:
+                expected[key] = reference.ratio(num, den)
+        got = {row.key: row.value for row in result.breakdown}
+        assert got.keys() == expected.keys(), (text, got, expected)
+        for key, value in expected.items():
+            assert close(got[key], value), (text, key, got[key], value)
+            checked["rows"] += 1
+        for row in result.breakdown:
+            assert (row.value is None) == (row.note is not None), (text, row)
+    if spec["grain"]:
+        spans = buckets(result.query.period, spec["grain"])
+        assert [point.date for point in result.series] == [s for s, _ in spans], text
+        for point, (bucket_start, bucket_end) in zip(result.series, spans, strict=True):
+            want = reference.value(metric, bucket_start, bucket_end, filters, day_n)
+            assert close(point.value, want), (text, point, want)
+            checked["points"] += 1
+    if result.value is None:
+        assert result.note, text

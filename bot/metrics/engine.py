@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["QueryError", "answer", "ask", "buckets", "is_metric_list"]
 
-RD, RR, RC = rollups.RD, rollups.RR, rollups.RC
+RD, RR, RC, RW = rollups.RD, rollups.RR, rollups.RC, rollups.RW
 CH = RollupChannel.__table__
 DAILY = set(rollups.DAILY_COLUMNS)
 REPEAT = {"repeat_customers", "ordering_customers"}
@@ -86,7 +86,9 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
             connection.rollback()
             rollups.refresh(settings, db, clock)
             _, first_day, through = rollups.freshness(connection, settings)
-        calc = _Calculator(connection, metric, settings, query.day_n or 1, yesterday)
+        calc = _Calculator(
+            connection, metric, settings, query.day_n or 1, yesterday, (first_day, through)
+        )
         scope = _Scope(query.period, query.filters, query.day_n or 1, yesterday)
         notes: list[str] = [query.note] if query.note else []
         loaded = _loaded(query.period, first_day, through)
@@ -205,12 +207,15 @@ class _Calculator:
         settings: Settings,
         day_n: int,
         yesterday: date,
+        days: tuple[date | None, date | None] = (None, None),
     ) -> None:
         self.connection = connection
         self.metric = metric
         self.settings = settings
         self.day_n = day_n
         self.yesterday = yesterday
+        # The first and last day of data the rollups were built from.
+        self.first_day, self.through = days
         self.margin = settings.gross_margin if metric.margin else 1.0
         measures = [metric.numerator, metric.denominator, metric.sample]
         self.measures = list(dict.fromkeys(name for name in measures if name))
@@ -319,6 +324,10 @@ class _Calculator:
 
     def _where(self, table: Any, anchor: Any, scope: _Scope, last: date) -> list[Any]:
         conditions = [anchor >= scope.period.start, anchor <= last]
+        return conditions + self._filters(table, scope)
+
+    def _filters(self, table: Any, scope: _Scope) -> list[Any]:
+        conditions = []
         filters = scope.filters
         if filters.channels:
             conditions.append(table.c.channel.in_(filters.channels))
@@ -396,6 +405,31 @@ class _Calculator:
         return out
 
     def _repeat_counts(self, scope: _Scope, group: str | None) -> dict[str, dict[Key, float]]:
+        names = ["ordering_customers", "repeat_customers"]
+        first, last = self.first_day, self.through
+        if first is None or last is None:
+            return self._repeat_scan(scope, group)
+        # No order precedes the first data day or follows the last, so the period clipped to
+        # them has the same customers.
+        start, end = max(scope.period.start, first), min(scope.period.end, last)
+        if start > end:
+            return {name: ({} if group else {None: 0.0}) for name in names}
+        if (end - start).days >= rollups.REPEAT_WINDOW_DAYS:
+            return self._repeat_scan(scope, group)
+        # A window this short was counted by the refresh: one indexed lookup per channel and
+        # campaign instead of one index entry per customer and order day.
+        key = self._group(RW, None, scope, group, None)
+        columns = [RW.c[name].label(name) for name in names]
+        if key is not None:
+            columns.insert(0, key.label("key"))
+        inner = (
+            select(*columns)
+            .select_from(self._from(RW, scope, group))
+            .where(RW.c.end_day == end, RW.c.start_day == start, *self._filters(RW, scope))
+        )
+        return self._run(inner, names, group)
+
+    def _repeat_scan(self, scope: _Scope, group: str | None) -> dict[str, dict[Key, float]]:
         # A customer's first order day inside [start, end] is the row whose previous order
         # day is before start; they have 2+ orders in it when that row has 2+ orders, or when
         # the next row's previous day is that first day (prev2 before start) with 1 order.

@@ -1,7 +1,7 @@
 """Every metric in one place. A metric is data: a ratio of two additive measures.
 
 A measure is a sum the rollups keep per day, channel and campaign (or, for the two
-customer counts of repeat_rate, a distinct count the engine takes over the whole period).
+customer counts of repeat_rate, a distinct count the rollups keep per window of days).
 Because every ratio is sum(numerator) / sum(denominator) over the bucket, a breakdown's
 rows and its total always agree, and no metric is ever an average of daily ratios.
 """

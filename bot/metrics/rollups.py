@@ -6,8 +6,10 @@ set-based aggregate SQL, only the rows of the days that changed (from the stale 
 transaction, then clears the mark. The cohort measures of rollup_daily (LTV revenue anchored
 on the first-order day, ROI revenue on the sign-up day, converted leads on the lead day) are
 then summed from their parts over the window before those days: a new day of orders adds to
-cohorts up to LTV_HORIZON_DAYS back without re-reading their orders. When the facts live in
-another database (ANALYTICS_DATABASE_URL) the aggregates are read there and bulk-written here.
+cohorts up to LTV_HORIZON_DAYS back without re-reading their orders. Repeat-rate customer
+counts per window of days are likewise extended from the windows ending the day before. When
+the facts live in another database (ANALYTICS_DATABASE_URL) the aggregates are read there and
+bulk-written here.
 
 Changing an existing user's sign-up day or channel, or deleting facts, needs a full rebuild
 (`warroom rollups --full`; a channels import or a demo-data --replace marks everything stale).
@@ -22,16 +24,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Column,
     Connection,
+    Date,
     Float,
     Integer,
     Select,
     delete,
     func,
     insert,
+    literal,
     literal_column,
     or_,
     select,
@@ -59,6 +64,7 @@ from bot.models import (
     RollupLeadPart,
     RollupLtvPart,
     RollupMeta,
+    RollupRepeatWindow,
     RollupRetention,
     RollupRoiPart,
     RollupState,
@@ -78,6 +84,14 @@ S, U, L, A = Spend.__table__, User.__table__, Lead.__table__, Activity.__table__
 O = Order.__table__  # noqa: E741 (the orders table, beside S, U, L, A)
 RD, RR, RC = RollupDaily.__table__, RollupRetention.__table__, RollupCustomerDay.__table__
 LP, RP, LDP = RollupLtvPart.__table__, RollupRoiPart.__table__, RollupLeadPart.__table__
+RW = RollupRepeatWindow.__table__
+
+# rollup_repeat_windows holds every window of up to this many days (a quarter, twelve weeks,
+# any month, week or day); the engine scans rollup_customer_days for longer periods. Changing
+# it needs `warroom rollups --full`.
+REPEAT_WINDOW_DAYS = 100
+# End days per pass of the window build, which bounds its memory on long histories.
+_WINDOW_BLOCK_DAYS = 120
 
 
 @dataclass(frozen=True)
@@ -333,6 +347,151 @@ def customer_days_select(dialect: str, lo: date | None) -> Select[Any]:
     return query
 
 
+def repeat_windows(
+    state: Connection, lo: date | None, first: date | None, last: date | None
+) -> None:
+    """Replace the rollup_repeat_windows rows of the windows ending on day lo or later (all
+    when lo is None), for the data days first..last, from the refreshed rollup_customer_days.
+
+    A customer-day row (day d, previous order days p and p2, with no previous day counting as
+    before everything) counts a customer with 1+ orders in every window [s, e] with
+    p < s <= d <= e, and with 2+ orders when it also has 2+ orders, or in the windows with
+    p2 < s <= p < d <= e when p had a single order and d is the second order day. So a window's
+    counts are its counts ending the day before plus the rows of its end day: windows ending
+    from lo on are built from the windows ending on lo - 1 and the rows from lo on only."""
+    state.execute(delete(RW) if lo is None else delete(RW).where(RW.c.end_day >= lo))
+    if first is None or last is None:
+        return
+    block_start = 0 if lo is None else (lo - first).days
+    final = (last - first).days
+    base = _window_base(state, first, block_start) if block_start > 0 else {}
+    while block_start <= final:
+        block_end = min(block_start + _WINDOW_BLOCK_DAYS - 1, final)
+        base = _window_block(state, first, block_start, block_end, base)
+        block_start = block_end + 1
+
+
+Combo = tuple[str, str]
+
+
+def _window_base(state: Connection, first: date, block_start: int) -> dict[Combo, np.ndarray]:
+    """The counts of the windows ending the day before block_start (as day numbers from
+    first), per channel and campaign: [measure, start - (block_start - width + 1)]."""
+    width = REPEAT_WINDOW_DAYS
+    origin = block_start - width + 1
+    start = days_between(RW.c.start_day, literal(first, Date), state.dialect.name)
+    rows = state.execute(
+        select(
+            RW.c.channel,
+            RW.c.campaign_id,
+            start,
+            RW.c.ordering_customers,
+            RW.c.repeat_customers,
+        ).where(RW.c.end_day == first + timedelta(days=block_start - 1))
+    )
+    base: dict[Combo, np.ndarray] = {}
+    for channel, campaign, day, ordering, repeat in rows:
+        # The window of `width` days ending on block_start - 1 cannot be extended.
+        if day - origin >= 0:
+            counts = base.setdefault((channel, campaign), np.zeros((2, width - 1), np.int64))
+            counts[:, day - origin] = (ordering, repeat)
+    return base
+
+
+def _window_block(
+    state: Connection,
+    first: date,
+    block_start: int,
+    block_end: int,
+    base: dict[Combo, np.ndarray],
+) -> dict[Combo, np.ndarray]:
+    """Write the windows ending on block_start..block_end (day numbers from first); returns
+    the base of the next block (the windows ending on block_end)."""
+    width = REPEAT_WINDOW_DAYS
+    dialect = state.dialect.name
+    # Start days from `origin` on: the earliest start of a window ending in this block.
+    origin = block_start - width + 1
+    ends, starts = block_end - block_start + 1, block_end - origin + 1
+    zero = literal(first, Date)
+    query = select(
+        RC.c.channel,
+        RC.c.campaign_id,
+        days_between(RC.c.day, zero, dialect),
+        days_between(RC.c.prev_day, zero, dialect),
+        days_between(RC.c.prev2_day, zero, dialect),
+        RC.c.orders,
+        RC.c.prev_orders,
+    ).where(
+        RC.c.day >= first + timedelta(days=block_start),
+        RC.c.day <= first + timedelta(days=block_end),
+    )
+    # Per channel and campaign, [measure, end day, start day] steps: +1 where a row starts
+    # counting, -1 past where it stops; summing over start days, then end days, gives counts.
+    steps: dict[Combo, np.ndarray] = {}
+    result = state.execute(query)
+    names = ["channel", "campaign", "day", "prev", "prev2", "orders", "prev_orders"]
+    while chunk := result.fetchmany(200_000):
+        # Column by column: pandas probes every Row object for attributes otherwise.
+        frame = pd.DataFrame(dict(zip(names, zip(*chunk, strict=True), strict=True)))
+        day = frame["day"].to_numpy(np.int64)
+        prev = frame["prev"].fillna(-1).to_numpy(np.int64)
+        prev2 = frame["prev2"].fillna(-1).to_numpy(np.int64)
+        # Windows ending on day or later that are at most `width` long start from here.
+        floor = np.maximum(day - width + 1, 0)
+        single = (frame["prev_orders"].fillna(0).to_numpy(np.int64) == 1) & (prev >= 0)
+        multi = frame["orders"].to_numpy(np.int64) >= 2
+        spans = (
+            (0, np.ones(len(frame), bool), np.maximum(prev + 1, floor), day),
+            (1, multi, np.maximum(prev + 1, floor), day),
+            (1, single, np.maximum(prev2 + 1, floor), prev),
+        )
+        for combo, index in frame.groupby(["channel", "campaign"]).indices.items():
+            step = steps.get(combo)
+            if step is None:
+                step = steps[combo] = np.zeros((2, ends, starts + 1), np.int64)
+            end = day[index] - block_start
+            for measure, chosen, low, high in spans:
+                keep = chosen[index] & (low[index] <= high[index])
+                rows = end[keep]
+                np.add.at(step[measure], (rows, low[index][keep] - origin), 1)
+                np.add.at(step[measure], (rows, high[index][keep] + 1 - origin), -1)
+    end_index = np.repeat(np.arange(ends), width)
+    start_index = end_index + np.tile(np.arange(width), ends)
+    # No window starts before the first data day: the engine asks for such periods from the
+    # first day on, which counts the same customers since no order precedes it.
+    valid = start_index + origin >= 0
+    end_index, start_index = end_index[valid], start_index[valid]
+    frames, following = [], {}
+    for combo in sorted(set(steps) | set(base)):
+        step = steps.get(combo)
+        if step is None:
+            counts = np.zeros((2, ends, starts), np.int64)
+        else:
+            counts = np.cumsum(np.cumsum(step, axis=2)[:, :, :starts], axis=1)
+        if combo in base:
+            counts[:, :, : width - 1] += base[combo][:, None, :]
+        following[combo] = counts[:, -1, ends:]
+        ordering = counts[0, end_index, start_index]
+        kept = ordering > 0
+        if not kept.any():
+            continue
+        frames.append(
+            pd.DataFrame(
+                {
+                    "end_day": np.datetime64(first) + (end_index[kept] + block_start),
+                    "start_day": np.datetime64(first) + (start_index[kept] + origin),
+                    "channel": combo[0],
+                    "campaign_id": combo[1],
+                    "ordering_customers": ordering[kept],
+                    "repeat_customers": counts[1, end_index, start_index][kept],
+                }
+            )
+        )
+    if frames:
+        insert_frame(state, RW, pd.concat(frames, ignore_index=True))
+    return following
+
+
 def _copy(
     state: Connection,
     analytics: Connection,
@@ -445,7 +604,7 @@ def refresh(
             if moved or (stale_from is not None and first_day and stale_from <= first_day):
                 rebuild = True
             lo = None if rebuild else stale_from
-            _rebuild(state, analytics, params, lo, same, say)
+            _rebuild(state, analytics, params, lo, same, say, (first_day, data_through))
             values = {
                 "ltv_horizon_days": params.horizon,
                 "roi_window_days": params.roi_window,
@@ -495,10 +654,12 @@ def _rebuild(
     lo: date | None,
     same: bool,
     say: Callable[[str], None],
+    days: tuple[date | None, date | None],
 ) -> None:
     """Replace every rollup row that facts from day lo on can reach (everything when lo is
     None): rows keyed by a fact day from lo, then the cohort sums of rollup_daily over the
-    windows before lo."""
+    windows before lo and the repeat-rate windows ending from lo (`days`: the data's first
+    and last day)."""
     dialect = analytics.dialect.name
     say("copying channels and campaigns")
     _copy_catalog(state, analytics)
@@ -545,8 +706,10 @@ def _rebuild(
             # Facts from lo on reach cohorts anchored up to `window` days earlier.
             update = update.where(RD.c.day >= lo - timedelta(days=window))
         state.execute(update)
+    say("counting repeat customers per window" + (f" from {lo}" if lo else ""))
+    repeat_windows(state, lo, *days)
     if lo is None:
-        for table in (LP, RP, LDP, RR, RC, RD):
+        for table in (LP, RP, LDP, RR, RC, RD, RW):
             # Fresh planner statistics after a full rebuild, so answers use the indexes.
             state.exec_driver_sql(f"ANALYZE {table.name}")
 
