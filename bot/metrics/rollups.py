@@ -47,7 +47,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.bulk import insert_frame
 from bot.clock import SYSTEM_CLOCK, Clock
-from bot.db import Database
+from bot.db import Database, as_date
 from bot.metrics.parser import forget_catalog
 from bot.metrics.registry import DAILY_MEASURES, MAX_RETENTION_DAY
 from bot.metrics.sql import day_of, days_between
@@ -517,7 +517,6 @@ def _copy(
 
 
 def _data_range(analytics: Connection) -> tuple[date | None, date | None]:
-    dialect = analytics.dialect.name
     columns = (S.c.date, U.c.signed_up_at, O.c.ordered_at, A.c.date, L.c.created_at)
     firsts: list[date] = []
     lasts: list[date] = []
@@ -526,16 +525,8 @@ def _data_range(analytics: Connection) -> tuple[date | None, date | None]:
         for aggregate, bucket in ((func.min, firsts), (func.max, lasts)):
             value = analytics.execute(select(aggregate(column))).scalar()
             if value is not None:
-                bucket.append(_as_date(value, dialect))
+                bucket.append(as_date(value))
     return (min(firsts) if firsts else None, max(lasts) if lasts else None)
-
-
-def _as_date(value: Any, _dialect: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _copy_catalog(state: Connection, analytics: Connection) -> None:
