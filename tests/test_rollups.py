@@ -269,4 +269,7 @@ def test_days_appended_to_the_facts_directly_are_answered(settings: Settings, db
         )
     after = ask("/metric spend channel=tiktok yesterday", settings, db, clock)
     assert after.value == pytest.approx(1234.5)
-    assert not rollups.notice_new_fact_days(db, clock)  # nothing new any more
+    with db.state.connect() as connection:
+        _, built_first, built_through = rollups.freshness(connection, settings)
+    assert built_through == END
+    assert not rollups.notice_new_fact_days(db, built_first, built_through, clock)

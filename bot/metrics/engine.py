@@ -77,9 +77,13 @@ def answer(query: Query, settings: Settings, db: Database, clock: Clock = SYSTEM
     """Answer an already built Query from the rollups (refreshing them first when stale)."""
     yesterday = clock.yesterday(settings.tz)
     metric = query.metric
-    rollups.notice_new_fact_days(db, clock)
     with db.state.connect() as connection:
         stale, first_day, through = rollups.freshness(connection, settings)
+        if not stale:
+            # Facts appended outside `warroom import` (a team's own warehouse) count too;
+            # when they share the state store, this connection reads them.
+            facts = connection if db.analytics is db.state else None
+            stale = rollups.notice_new_fact_days(db, first_day, through, clock, facts)
         if stale:
             # Never answer from rollups an import has outdated: bring them up to date first.
             log.info("metric rollups are stale; refreshing before answering %r", query.text)

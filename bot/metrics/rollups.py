@@ -720,29 +720,36 @@ def needs_refresh(settings: Settings, db: Database) -> bool:
         return freshness(connection, settings)[0]
 
 
-def notice_new_fact_days(db: Database, clock: Clock = SYSTEM_CLOCK) -> bool:
-    """Mark the rollups stale when the facts now reach past the days they were built from.
+def notice_new_fact_days(
+    db: Database,
+    built_first: date | None,
+    built_through: date | None,
+    clock: Clock = SYSTEM_CLOCK,
+    analytics: Connection | None = None,
+) -> bool:
+    """Mark the rollups stale when the facts now reach past the days they were built from
+    (`built_first`..`built_through`, as `freshness` read them); True when they were marked.
 
     Imports mark their own days; this catches rows appended to the facts directly (a team's
-    own warehouse behind ANALYTICS_DATABASE_URL) with a few min/max index lookups. Rows
-    written inside the built range that way wait for the hourly refresh or `warroom rollups`.
+    own warehouse behind ANALYTICS_DATABASE_URL) with a few min/max index lookups, on
+    `analytics` when the caller already has a connection to the facts. Rows written inside
+    the built range that way wait for the hourly refresh or `warroom rollups`.
     """
-    with db.state.connect() as state:
-        built = state.execute(
-            select(RollupMeta.first_day, RollupMeta.data_through).where(RollupMeta.name == META)
-        ).first()
-    if built is None or built.first_day is None or built.data_through is None:
+    if built_first is None or built_through is None:
         return False
-    with db.analytics.connect() as analytics:
+    if analytics is None:
+        with db.analytics.connect() as own:
+            first_day, data_through = _data_range(own)
+    else:
         first_day, data_through = _data_range(analytics)
     if first_day is None or data_through is None:
         return False
-    if first_day >= built.first_day and data_through <= built.data_through:
+    if first_day >= built_first and data_through <= built_through:
         return False
     # The last built day itself may have gained rows too, so it is marked with the new ones.
-    start = min(first_day, built.data_through)
+    start = min(first_day, built_through)
     with db.write() as session:
-        mark_stale(session, start, max(data_through, built.data_through), clock.now())
+        mark_stale(session, start, max(data_through, built_through), clock.now())
     return True
 
 
