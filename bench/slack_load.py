@@ -113,22 +113,6 @@ def _start_bot(url: str, fake_url: str, port: int, work: Path) -> subprocess.Pop
     )
 
 
-def _wait_healthy(base: str, process: subprocess.Popen) -> None:
-    from tests.slack_requests import get
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"warroom run exited: {process.stderr.read()}")  # type: ignore[union-attr]
-        try:
-            if get(base + "/healthz", timeout=1).status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("warroom run did not start in 60 s")
-
-
 def _run_rate(rate: int, base: str, fake: object, tag: str) -> list[Sample]:
     from tests.slack_requests import post, slash_command
 
@@ -231,7 +215,9 @@ def main() -> None:
         with FakeSlack() as fake:
             process = _start_bot(url, fake.url, port, work)
             try:
-                _wait_healthy(base, process)
+                from tests.slack_requests import wait_until_serving
+
+                wait_until_serving(base, process, timeout=60)
                 # One request first so start-up costs (auth.test, imports) are not measured.
                 _run_rate(1, base, fake, "warm")
                 for rate in RATES:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -287,6 +288,24 @@ def get(url: str, timeout: float = 10.0) -> Response:
             return Response(answer.status, body, dict(answer.headers), time.monotonic() - started)
     except urllib.error.HTTPError as error:
         return Response(error.code, error.read().decode(), dict(error.headers), 0.0)
+
+
+def wait_until_serving(base: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Poll GET `base`/healthz, with a deadline, until a started `warroom run` answers.
+
+    Raises RuntimeError with the process's output when it exits first or never answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            out, err = process.communicate()
+            raise RuntimeError(f"warroom run exited: {out or ''}{err or ''}")
+        try:
+            if get(base + "/healthz", timeout=1).status == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.05)
+    raise RuntimeError(f"warroom run did not start serving within {timeout:.0f} s")
 
 
 # --------------------------------------------------------------------------- a running app

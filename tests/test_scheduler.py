@@ -307,7 +307,7 @@ def test_threads_racing_post_once(services: Services, fake: FakeSlack) -> None:
 
 PROCESS = textwrap.dedent(
     """
-    import os, sys, time
+    import sys
     from datetime import datetime, timezone
     from bot.clock import ManualClock
     from bot.db import Database
@@ -316,14 +316,12 @@ PROCESS = textwrap.dedent(
     from jobs.digest import digest_job
 
     settings = Settings(_env_file=None)
-    start = sys.argv[1]
-    deadline = time.monotonic() + 30
-    while not os.path.exists(start):  # the barrier: every process is up before any claims
-        if time.monotonic() > deadline:
-            sys.exit("no start signal")
-        time.sleep(0.01)
-    now = datetime.fromisoformat(sys.argv[2])
-    for workspace in sys.argv[3:]:
+    # The barrier: say we are up, then wait for the word that every process is.
+    print("ready", flush=True)
+    if sys.stdin.readline().strip() != "go":
+        sys.exit("no start signal")
+    now = datetime.fromisoformat(sys.argv[1])
+    for workspace in sys.argv[2:]:
         print(workspace, digest_job(Services(settings, Database.from_settings(settings),
               ManualClock(now)), workspace, now).status, flush=True)
     """
@@ -333,7 +331,7 @@ PROCESS = textwrap.dedent(
 @pytest.mark.skipif(not PG_URL, reason="the three-process test needs TEST_DATABASE_URL")
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_three_processes_post_one_digest_per_workspace(
-    settings: Settings, db: Database, fake: FakeSlack, tmp_path: Path
+    settings: Settings, db: Database, fake: FakeSlack
 ) -> None:
     connected = slack_settings(settings, fake, timezone="Asia/Shanghai")
     env = {
@@ -344,21 +342,25 @@ def test_three_processes_post_one_digest_per_workspace(
         "TIMEZONE": "Asia/Shanghai",
         "PYTHONPATH": str(ROOT),
     }
-    start = tmp_path / "go"
     now = (DIGEST_AT + timedelta(minutes=1)).isoformat()
     # "default" and a second workspace id: both use the one bot token (single mode).
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", PROCESS, str(start), now, WS, "T0SECOND"],
+            [sys.executable, "-c", PROCESS, now, WS, "T0SECOND"],
             env=env,
             cwd=ROOT,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(3)
     ]
-    start.touch()
+    for worker in workers:
+        assert worker.stdout.readline().strip() == "ready", worker.stderr.read()  # type: ignore[union-attr]
+    for worker in workers:
+        worker.stdin.write("go\n")  # type: ignore[union-attr]
+        worker.stdin.flush()  # type: ignore[union-attr]
     results = [worker.communicate(timeout=120) for worker in workers]
     for worker, (_out, err) in zip(workers, results, strict=True):
         assert worker.returncode == 0, err

@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from bot.clock import ManualClock
 from tests.fake_slack import FakeSlack
 from tests.slack_data import load_small_data_set
-from tests.slack_requests import SIGNING_SECRET, get, post, slash_command
+from tests.slack_requests import SIGNING_SECRET, post, slash_command, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,20 +43,6 @@ def _start(env: dict[str, str], cwd: Path) -> subprocess.Popen:
     )
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"warroom run exited: {process.stdout.read()}")  # type: ignore[union-attr]
-        try:
-            if get(url + "/healthz", timeout=1).status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("warroom run did not start serving in time")
-
-
 def test_warroom_run_serves_http_mode(settings, db, fake, tmp_path: Path) -> None:
     load_small_data_set(db, settings, ManualClock(datetime(2026, 11, 2, 10, tzinfo=UTC)))
     port = _free_port()
@@ -74,7 +59,7 @@ def test_warroom_run_serves_http_mode(settings, db, fake, tmp_path: Path) -> Non
     process = _start(env, tmp_path)
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, process)
+        wait_until_serving(url, process)
         answer = post(
             url + "/slack/events",
             slash_command("/ltv", "channel=tiktok", response_url=fake.response_url("run")),
