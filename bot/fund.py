@@ -354,6 +354,12 @@ def _lock(session: Session, workspace_id: str, proposal_id: int) -> tuple[Propos
     raise FundError("The proposal is being changed right now; try again in a moment.")
 
 
+def _check_submitter(row: Proposal, actor: str, what: str) -> None:
+    """FundError unless `actor` submitted the proposal (only they may `what` it)."""
+    if row.submitter != actor:
+        raise FundError(f"Only the submitter can {what} this proposal.")
+
+
 def _record(
     session: Session,
     proposal_id: int,
@@ -702,8 +708,7 @@ def resubmit_proposal(
     now = _now(clock)
     with db.write() as session:
         row, _fund = _lock(session, workspace_id, proposal_id)
-        if row.submitter != actor:
-            raise FundError("Only the submitter can edit and resubmit this proposal.")
+        _check_submitter(row, actor, "edit and resubmit")
         if row.status != "changes_requested":
             raise FundError(
                 f"Only a proposal with changes requested can be resubmitted; #{row.id} is "
@@ -898,8 +903,7 @@ def withdraw(
     now = _now(clock)
     with db.write() as session:
         row, _fund = _lock(session, workspace_id, proposal_id)
-        if row.submitter != actor:
-            raise FundError("Only the submitter can withdraw this proposal.")
+        _check_submitter(row, actor, "withdraw")
         if row.status not in OPEN_STATES:
             raise FundError(_decided_message(session, row))
         before = row.status
@@ -1153,8 +1157,7 @@ def refusal(
                     return _decided_message(session, row)
                 _check_decider(session, row, user_id, "decide on")
             elif action == "edit":
-                if row.submitter != user_id:
-                    return "Only the submitter can edit and resubmit this proposal."
+                _check_submitter(row, user_id, "edit and resubmit")
                 if row.status != "changes_requested":
                     return (
                         f"Only a proposal with changes requested can be edited; #{row.id} is "
