@@ -18,10 +18,11 @@ from typing import Any, Literal
 from sqlalchemy import case, func, select, text, update
 
 from bot.clock import SYSTEM_CLOCK, Clock
-from bot.db import Database, as_date
+from bot.db import Database
 from bot.metrics.query import Filters, Period, Query
 from bot.metrics.registry import find_metric
-from bot.models import Activity, AlertState, Channel, Lead, Order, Spend, User
+from bot.metrics.rollups import fact_day_ranges
+from bot.models import AlertState, Channel, User
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -133,19 +134,8 @@ class Change:
 
 def facts_loaded_through(db: Database) -> dict[str, date | None]:
     """The latest day present in each growth-fact table (None: nothing loaded)."""
-    columns = {
-        "spend": Spend.date,
-        "users": User.signed_up_at,
-        "orders": Order.ordered_at,
-        "activity": Activity.date,
-        "leads": Lead.created_at,
-    }
-    out: dict[str, date | None] = {}
     with db.analytics.connect() as connection:
-        for name, column in columns.items():
-            value = connection.execute(select(func.max(column))).scalar()
-            out[name] = as_date(value)
-    return out
+        return {name: last for name, (_first, last) in fact_day_ranges(connection).items()}
 
 
 def _last_complete(

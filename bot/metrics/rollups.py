@@ -516,16 +516,29 @@ def _copy(
         insert_frame(state, table, frame)
 
 
+def fact_day_ranges(analytics: Connection) -> dict[str, tuple[date | None, date | None]]:
+    """The first and last day present in each growth-fact table ((None, None): not loaded)."""
+    columns = {
+        "spend": S.c.date,
+        "users": U.c.signed_up_at,
+        "orders": O.c.ordered_at,
+        "activity": A.c.date,
+        "leads": L.c.created_at,
+    }
+    # One aggregate per statement: SQLite answers a lone min() or max() from the index.
+    return {
+        name: (
+            as_date(analytics.execute(select(func.min(column))).scalar()),
+            as_date(analytics.execute(select(func.max(column))).scalar()),
+        )
+        for name, column in columns.items()
+    }
+
+
 def _data_range(analytics: Connection) -> tuple[date | None, date | None]:
-    columns = (S.c.date, U.c.signed_up_at, O.c.ordered_at, A.c.date, L.c.created_at)
-    firsts: list[date] = []
-    lasts: list[date] = []
-    for column in columns:
-        # One aggregate per statement: SQLite answers a lone min() or max() from the index.
-        for aggregate, bucket in ((func.min, firsts), (func.max, lasts)):
-            value = analytics.execute(select(aggregate(column))).scalar()
-            if value is not None:
-                bucket.append(as_date(value))
+    ranges = fact_day_ranges(analytics).values()
+    firsts = [first for first, _ in ranges if first is not None]
+    lasts = [last for _, last in ranges if last is not None]
     return (min(firsts) if firsts else None, max(lasts) if lasts else None)
 
 
