@@ -468,15 +468,6 @@ def open_alerts(db: Database, workspace_id: str) -> list[Alert]:
         return [_alert(row) for row in rows]
 
 
-def get_alert(db: Database, workspace_id: str, alert_id: int) -> Alert | None:
-    """One alert of the workspace, or None."""
-    with db.session() as session:
-        row = session.get(AlertState, alert_id)
-        if row is None or row.workspace_id != workspace_id:
-            return None
-        return _alert(row)
-
-
 # ------------------------------------------------------------------------- notifications
 
 PENDING = "pending"

@@ -83,7 +83,6 @@ class Digest:
     currency: str
     channels: list[ChannelLine] = field(default_factory=list)
     total: ChannelLine | None = None
-    ltv_cac_period: Period | None = None
     loaded: dict[str, date | None] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
     standups: StandupDay | None = None
@@ -91,7 +90,6 @@ class Digest:
     # metric -> channel key -> [(day, value)], for the chart in the thread.
     trend: dict[str, dict[str, list[tuple[date, float | None]]]] = field(default_factory=dict)
     metrics: dict[str, Metric] = field(default_factory=dict)
-    channel_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_numbers(self) -> bool:
@@ -196,7 +194,6 @@ def build_digest(
     kinds = _kinds(db)
     ltv_period = Period(day - timedelta(days=29), day)
     ltv_values, ltv_total, _ = _by_channel(_metric("ltv_cac"), ltv_period, settings, db, clock)
-    digest.ltv_cac_period = ltv_period
 
     def cells(key: str | None) -> dict[str, Cell]:
         out = {}
@@ -219,7 +216,6 @@ def build_digest(
         for key in keys
     ]
     digest.channels = _mark_movers(lines, digest.metrics)
-    digest.channel_names = {key: names.get(key, key) for key in keys}
     digest.total = ChannelLine("all", "All channels", "", cells(None), ltv_total)
     digest.trend_period = Period(day - timedelta(days=CHART_DAYS - 1), day)
     digest.trend = _trend(digest.trend_period, keys, settings, db, clock)

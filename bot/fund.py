@@ -139,10 +139,6 @@ class ProposalView:
     approvals: tuple[Approval, ...] = ()
     last_event: Event | None = None
 
-    def involves(self, user_id: str | None) -> bool:
-        """True for the submitter and both sponsors."""
-        return user_id in (self.submitter, self.marketing_sponsor, self.operations_sponsor)
-
     def approval_of(self, team: str) -> Approval | None:
         """This round's approval by `team`, if any."""
         return next((a for a in self.approvals if a.team == team), None)
@@ -360,6 +356,20 @@ def _check_submitter(row: Proposal, actor: str, what: str) -> None:
         raise FundError(f"Only the submitter can {what} this proposal.")
 
 
+def _check_completer(
+    session: Session, workspace_id: str, row: Proposal, actor: str, slack_admin: bool
+) -> None:
+    """FundError unless `actor` may mark the proposal completed and it is approved."""
+    involved = actor in (row.submitter, row.marketing_sponsor, row.operations_sponsor)
+    if not involved and not _is_admin(session, workspace_id, actor, slack_admin):
+        raise FundError(NOT_COMPLETER)
+    if row.status != "approved":
+        raise FundError(
+            f"Only an approved proposal can be completed; #{row.id} is "
+            f"{row.status.replace('_', ' ')}."
+        )
+
+
 def _record(
     session: Session,
     proposal_id: int,
@@ -516,18 +526,6 @@ def fund_summary(db: Database, workspace_id: str, year: int) -> FundSummary | No
     with db.session() as session:
         fund = _fund_for_year(session, workspace_id, year, lock=False)
         return _summary(session, fund) if fund else None
-
-
-def fund_years(db: Database, workspace_id: str) -> list[int]:
-    """The years that have a budget, newest first."""
-    with db.session() as session:
-        return list(
-            session.scalars(
-                select(Fund.year)
-                .where(Fund.workspace_id == workspace_id)
-                .order_by(Fund.year.desc())
-            )
-        )
 
 
 def current_year(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> int:
@@ -964,14 +962,7 @@ def complete(
     currency = settings.currency
     with db.write() as session:
         row, fund = _lock(session, workspace_id, proposal_id)
-        allowed = actor in (row.submitter, row.marketing_sponsor, row.operations_sponsor)
-        if not allowed and not _is_admin(session, workspace_id, actor, slack_admin):
-            raise FundError(NOT_COMPLETER)
-        if row.status != "approved":
-            raise FundError(
-                f"Only an approved proposal can be completed; #{row.id} is "
-                f"{row.status.replace('_', ' ')}."
-            )
+        _check_completer(session, workspace_id, row, actor, slack_admin)
         done = validate_completion(float(row.amount), actual_spend, metric_value, note)
         unspent = cents(row.amount) - done.actual_spend
         metric = find_metric(row.impact_metric)
@@ -1164,14 +1155,7 @@ def refusal(
                         f"{row.status.replace('_', ' ')}."
                     )
             elif action == "complete":
-                involved = user_id in (row.submitter, row.marketing_sponsor, row.operations_sponsor)
-                if not involved and not _is_admin(session, workspace_id, user_id, slack_admin):
-                    return NOT_COMPLETER
-                if row.status != "approved":
-                    return (
-                        f"Only an approved proposal can be completed; #{row.id} is "
-                        f"{row.status.replace('_', ' ')}."
-                    )
+                _check_completer(session, workspace_id, row, user_id, slack_admin)
         except FundError as error:
             return str(error)
     return None

@@ -66,24 +66,6 @@ def add_member(
         return _member(row)
 
 
-def set_admin(db: Database, workspace_id: str, user_id: str, team: str, admin: bool = True) -> None:
-    """Mark a member (added to `team` when new) as a bot admin, e.g. the installer."""
-    ensure_workspace(db, workspace_id)
-    with db.session() as session, session.begin():
-        row = session.get(TeamMember, (workspace_id, user_id))
-        if row is None:
-            session.add(
-                TeamMember(
-                    workspace_id=workspace_id,
-                    user_id=user_id,
-                    team=check_team(team),
-                    is_admin=admin,
-                )
-            )
-        else:
-            row.is_admin = admin
-
-
 def remove_member(db: Database, workspace_id: str, user_id: str) -> bool:
     """Take `user_id` out of the growth team; False when they were not in it."""
     with db.session() as session, session.begin():

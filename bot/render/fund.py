@@ -42,7 +42,6 @@ PROPOSAL_VIEW = "fund_proposal"
 REASON_VIEW = "fund_reason"
 COMPLETION_VIEW = "fund_completion"
 REASON_BLOCK = "reason"
-COMPLETION_FIELDS = ("actual_spend", "metric_value", "note")
 
 BAR_WIDTH = 20
 STATE_LABELS = {

@@ -37,7 +37,6 @@ STANDUP_CALLBACK = "standup_submit"
 SETTINGS_CALLBACK = "settings_submit"
 ALERT_NUMBERS_ACTION = "alert_numbers"
 MAX_UPDATE_TEXT = 300
-MAX_MODAL_TITLE = 24
 
 COLUMN_LABELS = {
     "spend": "Spend",
