@@ -111,6 +111,17 @@ def _clean(value: str | None, label: str) -> str | None:
     return value or None
 
 
+def _team_member(db: Database, workspace_id: str, user_id: str) -> Member:
+    """The person posting an update; StandupError when they are in neither team."""
+    person = member(db, workspace_id, user_id)
+    if person is None:
+        raise StandupError(
+            "You are not in marketing or operations yet; ask an admin to add you "
+            "with `/warroom team add marketing @you`."
+        )
+    return person
+
+
 def save_update(
     db: Database,
     workspace_id: str,
@@ -126,12 +137,7 @@ def save_update(
     now: datetime | None = None,
 ) -> Update:
     """Save (or replace) `user_id`'s update for `day`; StandupError says what is wrong."""
-    person = member(db, workspace_id, user_id)
-    if person is None:
-        raise StandupError(
-            "You are not in marketing or operations yet; ask an admin to add you "
-            "with `/warroom team add marketing @you`."
-        )
+    person = _team_member(db, workspace_id, user_id)
     if runs.is_posted(db, workspace_id, "digest", day):
         raise StandupError(
             f"The digest for {day.isoformat()} has gone out; that day's update can no longer "
@@ -256,12 +262,7 @@ def form_for(
 ) -> tuple[Member, list[CampaignChoice], Update | None]:
     """What the stand-up form needs: the person, the campaigns and their saved update.
     StandupError when they cannot post (not in a team, or the digest went out)."""
-    person = member(db, workspace_id, user_id)
-    if person is None:
-        raise StandupError(
-            "You are not in marketing or operations yet; ask an admin to add you "
-            "with `/warroom team add marketing @you`."
-        )
+    person = _team_member(db, workspace_id, user_id)
     if runs.is_posted(db, workspace_id, "digest", day):
         raise StandupError(
             f"The digest for {day.isoformat()} has gone out; post tomorrow's update tomorrow."
