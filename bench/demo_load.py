@@ -39,8 +39,8 @@ IMPORT_ORDER = ("channels", "campaigns", "spend", "users", "leads", "orders", "a
 
 
 def _child(step: str, url: str, folder: str) -> dict[str, object]:
-    from bot.db import Database, make_engine
-    from bot.migrate import upgrade
+    from bot.core.db import Database, make_engine
+    from bot.core.migrate import upgrade
 
     if step == "export":
         return {"rows": _export(Path(folder))}
@@ -48,13 +48,13 @@ def _child(step: str, url: str, folder: str) -> dict[str, object]:
     upgrade(engine)
     db = Database(engine, engine)
     if step == "load":
-        from bot.demo import load_demo
+        from bot.data.demo import load_demo
 
         summary = load_demo(db, users=USERS, days=DAYS, seed=SEED, end_date=END, replace=True)
         return {"rows": summary.rows}
     if step == "import":
-        from bot.importer import import_file
-        from bot.settings import Settings
+        from bot.core.settings import Settings
+        from bot.data.importer import import_file
 
         settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
         rows = {}
@@ -70,7 +70,7 @@ def _export(folder: Path) -> dict[str, int]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from bot.demo import Generator
+    from bot.data.demo import Generator
 
     generator = Generator(USERS, DAYS, SEED, END)
     rows: dict[str, int] = {}
@@ -129,7 +129,7 @@ def _pg_schema(url: str, name: str, create: bool) -> str:
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    from bot.db import make_engine
+    from bot.core.db import make_engine
 
     engine = make_engine(url)
     with engine.begin() as connection:

@@ -32,18 +32,18 @@ from sqlalchemy.engine import make_url
 
 from bench.demo_load import _pg_schema, _postgres_url
 from bench.report import write_section
-from bot.clock import ManualClock
-from bot.db import Database, make_engine
+from bot.core.clock import ManualClock
+from bot.core.db import Database, make_engine
+from bot.core.facts import mark_stale
+from bot.core.migrate import upgrade
+from bot.core.settings import Settings
 from bot.metrics import rollups
 from bot.metrics.engine import ask
 from bot.metrics.parser import load_catalog, parse
 from bot.metrics.query import Query
 from bot.metrics.registry import METRICS
 from bot.metrics.sql import day_of, days_between
-from bot.migrate import upgrade
 from bot.models import Activity, Channel, Lead, Order, Spend, User
-from bot.settings import Settings
-from bot.staleness import mark_stale
 
 USERS = int(os.environ.get("BENCH_METRICS_USERS", "1000000"))
 DAYS = 365
@@ -324,7 +324,7 @@ def run_backend(name: str, url: str, reuse: bool) -> dict[str, Any]:
         loaded = connection.execute(select(func.count()).select_from(U)).scalar()
         data_end = connection.execute(select(func.max(S.c.date))).scalar()
     if not (reuse and loaded == USERS and str(data_end) == END.isoformat()):
-        from bot.demo import load_demo
+        from bot.data.demo import load_demo
 
         print(f"  loading {USERS:,} demo users into {name}", flush=True)
         started = time.perf_counter()

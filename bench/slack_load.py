@@ -60,11 +60,11 @@ def _free_port() -> int:
 
 def _prepare_database(work: Path) -> tuple[str, str]:
     """A migrated SQLite database with demo data and built rollups; (url, description)."""
-    from bot.clock import SYSTEM_CLOCK
-    from bot.db import Database
+    from bot.core.clock import SYSTEM_CLOCK
+    from bot.core.db import Database
+    from bot.core.migrate import upgrade
+    from bot.core.settings import Settings
     from bot.metrics.rollups import refresh
-    from bot.migrate import upgrade
-    from bot.settings import Settings
 
     given = os.environ.get("BENCH_SQLITE_PATH")
     path = work / "slack-load.db"
@@ -80,7 +80,7 @@ def _prepare_database(work: Path) -> tuple[str, str]:
     db = Database.from_settings(settings)
     upgrade(db.state)
     if users:
-        from bot import demo
+        from bot.data import demo
 
         demo.load_demo(
             db, users=users, days=365, seed=7, end_date=SYSTEM_CLOCK.yesterday(settings.tz)
@@ -185,7 +185,7 @@ def _chart_seconds(runs: int = 5) -> tuple[float, int]:
     """Median seconds to render a 365-day chart with its previous period, and its PNG size."""
     from datetime import date, timedelta
 
-    from bot.charts import line_chart_png
+    from bot.metrics.charts import line_chart_png
 
     days = [date(2026, 1, 1) + timedelta(days=i) for i in range(365)]
     series = [(d, 1000 + (i % 7) * 40 + i) for i, d in enumerate(days)]

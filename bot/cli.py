@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from bot.clock import SYSTEM_CLOCK
-from bot.db import Database
-from bot.services import Services
-from bot.settings import Settings, SettingsError, load_settings
+from bot.core.clock import SYSTEM_CLOCK
+from bot.core.context import Services
+from bot.core.db import Database
+from bot.core.settings import Settings, SettingsError, load_settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Long-running commands whose log is how an operator follows them.
@@ -62,7 +62,7 @@ def cli() -> None:
 @pass_context
 def migrate(ctx: Context) -> None:
     """Create or upgrade the bot's database to the newest schema."""
-    from bot.migrate import upgrade
+    from bot.core.migrate import upgrade
 
     upgrade(ctx.db.state)
     if ctx.db.analytics is not ctx.db.state:
@@ -93,7 +93,7 @@ def run(ctx: Context, host: str) -> None:
         ctx_obj = click.get_current_context()
         ctx_obj.invoke(console)
         return
-    from bot.server import run_bot, schema_problem
+    from bot.slack.server import run_bot, schema_problem
 
     problem = schema_problem(ctx.db)
     if problem:
@@ -129,7 +129,7 @@ def demo_data(
     replace: bool,
 ) -> None:
     """Generate a deterministic, believable demo data set and load it."""
-    from bot import demo
+    from bot.data import demo
 
     settings = ctx.settings
     last_day = end_date.date() if end_date else _yesterday(settings)  # type: ignore[attr-defined]
@@ -164,7 +164,7 @@ def demo_data(
 @pass_context
 def import_(ctx: Context, table: str, file: Path, skip_invalid: bool, rejects: Path | None) -> None:
     """Import TABLE (channels, campaigns, spend, users, leads, orders, activity) from FILE."""
-    from bot.importer import ImportFailed, import_file
+    from bot.data.importer import ImportFailed, import_file
 
     try:
         report = import_file(
@@ -206,7 +206,7 @@ def ask(ctx: Context, text: tuple[str, ...], as_json: bool) -> None:
     """Answer TEXT as Slack would, e.g. warroom ask "/ltv channel=tiktok" (exit 2 if bad)."""
     import json
 
-    from bot import format as fmt
+    from bot.metrics import format as fmt
     from bot.metrics.engine import ask as ask_engine
     from bot.metrics.parser import is_metric_list, is_metric_question
     from bot.metrics.query import QueryError
@@ -266,7 +266,7 @@ def rollups(ctx: Context, full: bool) -> None:
 
 
 def _workspace(ctx: Context, workspace: str | None) -> str:
-    from bot.workspace import workspace_key
+    from bot.core.workspace import workspace_key
 
     return workspace_key(ctx.settings, workspace)
 
@@ -295,7 +295,7 @@ def team_add(
     ctx: Context, team_name: str, user_id: str, approver: bool, admin: bool, workspace: str | None
 ) -> None:
     """Put USER_ID (a Slack user id such as U012ABCDEF) in a team."""
-    from bot.team import TeamError, add_member
+    from bot.warroom.team import TeamError, add_member
 
     try:
         added = add_member(
@@ -324,7 +324,7 @@ def _roles(person: object) -> str:
 @pass_context
 def team_remove(ctx: Context, user_id: str, workspace: str | None) -> None:
     """Take USER_ID out of the growth team."""
-    from bot.team import remove_member
+    from bot.warroom.team import remove_member
 
     if not remove_member(ctx.db, _workspace(ctx, workspace), user_id.strip()):
         raise click.ClickException(f"{user_id} is not in marketing or operations")
@@ -336,7 +336,7 @@ def team_remove(ctx: Context, user_id: str, workspace: str | None) -> None:
 @pass_context
 def team_list(ctx: Context, workspace: str | None) -> None:
     """List the members of both teams."""
-    from bot.team import list_members
+    from bot.warroom.team import list_members
 
     members = list_members(ctx.db, _workspace(ctx, workspace))
     if not members:
@@ -403,7 +403,7 @@ def fund_group() -> None:
 
 
 def _fund_echo(message: dict) -> None:  # type: ignore[type-arg]
-    from bot.render import blocks_as_text
+    from bot.core.render import blocks_as_text
 
     click.echo(blocks_as_text(message))
 
@@ -416,7 +416,7 @@ def _fund_echo(message: dict) -> None:  # type: ignore[type-arg]
 def fund_budget(ctx: Context, year: int, amount: str, workspace: str | None) -> None:
     """Set YEAR's growth budget to AMOUNT (12000000, 12m, 1200w); the pool is FUND_POOL_PCT."""
     from bot.fund import FundError, set_budget
-    from bot.render.fund import budget_set_message
+    from bot.fund.render import budget_set_message
 
     try:
         summary = set_budget(
@@ -435,7 +435,7 @@ def fund_budget(ctx: Context, year: int, amount: str, workspace: str | None) -> 
 def fund_list(ctx: Context, status: str | None, year: int | None, workspace: str | None) -> None:
     """List proposals, newest first."""
     from bot.fund import FundError, list_proposals, parse_list_filter
-    from bot.render.fund import list_message
+    from bot.fund.render import list_message
 
     try:
         chosen = parse_list_filter(f"status={status}" if status else "")
@@ -455,7 +455,7 @@ def fund_list(ctx: Context, status: str | None, year: int | None, workspace: str
 def fund_history(ctx: Context, proposal_id: int, workspace: str | None) -> None:
     """Show every transition of proposal PROPOSAL_ID: who, when, from, to, note."""
     from bot.fund import FundError, proposal_history
-    from bot.render.fund import history_message
+    from bot.fund.render import history_message
 
     try:
         proposal, events = proposal_history(ctx.db, _workspace(ctx, workspace), proposal_id)

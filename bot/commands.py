@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
-from bot.clock import Clock
-from bot.db import Database
-from bot.services import Services
-from bot.settings import Settings
+from bot.core.clock import Clock
+from bot.core.context import Services
+from bot.core.db import Database
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Invocation:
     @cached_property
     def settings(self) -> Settings:
         """The environment's settings with the workspace's saved values applied."""
-        from bot.workspace import effective_settings
+        from bot.core.workspace import effective_settings
 
         return effective_settings(self.services.db, self.services.settings, self.workspace_id)
 
@@ -71,14 +71,14 @@ class Reply:
     @classmethod
     def text(cls, text: str, public: bool = False) -> Reply:
         """A plain text answer."""
-        from bot.render import text_message
+        from bot.core.render import text_message
 
         return cls(message=text_message(text), public=public)
 
     @classmethod
     def error(cls, problem: str) -> Reply:
         """A short, private error that says what to change."""
-        from bot.render import error_message
+        from bot.core.render import error_message
 
         return cls(message=error_message(problem), failed=True)
 
@@ -145,14 +145,14 @@ def _metric_command(command: str) -> CommandHandler:
         from bot.metrics.query import QueryError
 
         if command == "/metric" and text.strip().lower() in ("", "list", "help"):
-            from bot.format import metrics_list_text
+            from bot.metrics.format import metrics_list_text
 
             return Reply.text(metrics_list_text())
         try:
             result = ask_metric(command, text, invocation)
         except QueryError as problem:
             return Reply.error(str(problem))
-        from bot.render.metric import metric_message
+        from bot.metrics.render import metric_message
 
         return Reply(message=metric_message(result, invocation.settings))
 
@@ -163,7 +163,7 @@ def _metric_command(command: str) -> CommandHandler:
 def share_metric(text: str, invocation: Invocation) -> Reply:
     """The answer to `text` (e.g. "/ltv channel=tiktok") for the whole channel, credited."""
     from bot.metrics.query import QueryError
-    from bot.render.metric import metric_message
+    from bot.metrics.render import metric_message
 
     command, _, rest = text.strip().partition(" ")
     try:
@@ -189,8 +189,8 @@ class Chart:
 
 def metric_chart(text: str, invocation: Invocation) -> Chart | Reply:
     """A PNG chart of the metric asked in `text` over time, or a Reply explaining why not."""
-    from bot.charts import metric_chart_png
-    from bot.format import metric_title
+    from bot.metrics.charts import metric_chart_png
+    from bot.metrics.format import metric_title
     from bot.metrics.query import QueryError
 
     command, _, rest = text.strip().partition(" ")
@@ -212,9 +212,9 @@ def metric_chart(text: str, invocation: Invocation) -> Chart | Reply:
 
 WARROOM_SUBCOMMANDS: dict[str, CommandHandler] = {
     "help": warroom_help,
-    "settings": lazy("bot.warroom", "settings_command"),
-    "team": lazy("bot.warroom", "team_command"),
-    "digest": lazy("bot.warroom", "digest_command"),
+    "settings": lazy("bot.warroom.commands", "settings_command"),
+    "team": lazy("bot.warroom.commands", "team_command"),
+    "digest": lazy("bot.warroom.commands", "digest_command"),
 }
 
 
@@ -241,7 +241,7 @@ def _suggest(word: str, choices: object) -> str:
 COMMANDS: dict[str, CommandHandler] = {
     **{name: _metric_command(name) for name in METRIC_COMMANDS},
     "/warroom": warroom,
-    "/fund": lazy("bot.fund_commands", "fund_command"),
+    "/fund": lazy("bot.fund.commands", "fund_command"),
 }
 
 
@@ -271,7 +271,7 @@ def split_line(line: str) -> tuple[str, str]:
 
 def console_invocation(settings: Settings, db: Database, clock: Clock | None = None) -> Invocation:
     """How the local console asks: the shared single workspace, as a local user."""
-    from bot.workspace import workspace_key
+    from bot.core.workspace import workspace_key
 
     services = (
         Services(settings=settings, db=db) if clock is None else Services(settings, db, clock)
@@ -298,7 +298,7 @@ def answer_line(text: str, settings: Settings, db: Database, clock: Clock | None
 
 def reply_as_text(reply: Reply) -> str:
     """The text a person reads in a Reply's message and modal."""
-    from bot.render import blocks_as_text
+    from bot.core.render import blocks_as_text
 
     parts = []
     if reply.message:

@@ -1,7 +1,7 @@
 """The local console: type what you would type in Slack, read the answer as text.
 
 Answers come from the same command core as Slack (bot.commands) and are the same blocks,
-shown as text (bot.render.blocks_as_text).
+shown as text (bot.core.render.blocks_as_text).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Hourly: refresh the rollups, evaluate the playbook, post alerts that opened or resolved.
 
 An opened alert is posted to the digest channel; its resolution goes into that message's
-thread. Each post is reserved first (bot.alerts.claim_post), so several processes post it
+thread. Each post is reserved first (bot.warroom.alerts.claim_post), so several processes post it
 once; a post that fails gives its reservation back and is tried again next hour.
 """
 
@@ -12,10 +12,10 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
-from bot import alerts
+from bot.core.context import Services
+from bot.core.workspace import effective_settings
 from bot.metrics import rollups
-from bot.services import Services
-from bot.workspace import effective_settings
+from bot.warroom import alerts
 from jobs.slack import client_for, slack_error, workspace_ids
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def alerts_job(
 
 def post_alerts(services: Services, workspace_id: str, client: WebClient | None = None) -> int:
     """Post every transition not posted yet; how many were posted."""
-    from bot.render.warroom import alert_message
+    from bot.warroom.render import alert_message
 
     pending = alerts.unposted(services.db, workspace_id)
     if not pending:

@@ -22,11 +22,11 @@ from typing import Any, Literal
 
 from slack_sdk import WebClient
 
-from bot import runs
-from bot.clock import ManualClock
-from bot.services import Services
-from bot.settings import Settings, parse_hhmm
-from bot.workspace import effective_settings
+from bot.core import runs
+from bot.core.clock import ManualClock
+from bot.core.context import Services
+from bot.core.settings import Settings, parse_hhmm
+from bot.core.workspace import effective_settings
 from jobs.slack import channel_id, client_for, is_permanent, notify_admins, slack_error
 
 log = logging.getLogger(__name__)
@@ -91,9 +91,9 @@ def digest_payload(
     complete periods are that day's. `preview` shows the alerts an evaluation would open now
     without storing them.
     """
-    from bot import alerts
-    from bot.digest import build_digest
-    from bot.render.warroom import digest_message
+    from bot.warroom import alerts
+    from bot.warroom.digest import build_digest
+    from bot.warroom.render import digest_message
 
     settings = effective_settings(services.db, services.settings, workspace_id)
     clock = services.clock
@@ -109,7 +109,7 @@ def digest_payload(
 
 def digest_as_text(services: Services, workspace_id: str, day: date | None = None) -> str:
     """The digest as a person would read it, for `warroom digest --dry-run`."""
-    from bot.render import blocks_as_text
+    from bot.core.render import blocks_as_text
 
     _digest, message, _settings = digest_payload(services, workspace_id, day, preview=True)
     return blocks_as_text(message)
@@ -230,7 +230,7 @@ def _upload_chart(
 ) -> None:
     """The 14-day trend chart in the digest's thread; a failed chart never fails the digest."""
     try:
-        from bot.charts import panels_chart_png
+        from bot.metrics.charts import panels_chart_png
 
         if not any(digest.trend.values()) or digest.trend_period is None:
             return

@@ -29,9 +29,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.services import Services
-from bot.settings import Settings, parse_hhmm
-from bot.workspace import effective_settings
+from bot.core.context import Services
+from bot.core.settings import Settings, parse_hhmm
+from bot.core.workspace import effective_settings
 from jobs.slack import workspace_ids
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
+from bot.core.context import Services
+from bot.core.workspace import SINGLE_WORKSPACE
 from bot.models import SLACK_BOTS, Workspace
-from bot.services import Services
-from bot.slack_client import NoInstallation, workspace_client
-from bot.team import list_members
-from bot.workspace import SINGLE_WORKSPACE
+from bot.slack.client import NoInstallation, workspace_client
+from bot.warroom.team import list_members
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from datetime import date, datetime
 
 from slack_sdk import WebClient
 
-from bot import runs
-from bot.services import Services
-from bot.team import list_members
-from bot.workspace import effective_settings
+from bot.core import runs
+from bot.core.context import Services
+from bot.core.workspace import effective_settings
+from bot.warroom.team import list_members
 from jobs.digest import Outcome, due_day, worker_name
 from jobs.slack import client_for, is_permanent, notify_admins, slack_error
 
@@ -44,7 +44,7 @@ def send_prompts(
     client: WebClient | None = None,
 ) -> Outcome:
     """Post the day's stand-up prompt once: to the digest channel, or to each member's DM."""
-    from bot.render.warroom import standup_prompt_message
+    from bot.warroom.render import standup_prompt_message
 
     settings = effective_settings(services.db, services.settings, workspace_id)
     day = day or now.astimezone(settings.tz).date()

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from bot.db import make_engine
+from bot.core.db import make_engine
 from bot.models import Base
 
 config = context.config
@@ -14,7 +14,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
 
     return load_settings().database_url
 

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from bot.db import Database, make_engine
-from bot.migrate import upgrade
+from bot.core.db import Database, make_engine
+from bot.core.migrate import upgrade
+from bot.core.settings import Settings
 from bot.models import Base
-from bot.settings import Settings
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -156,11 +156,11 @@ def engine(db: Database) -> Engine:
 
 @pytest.fixture
 def slack_env(settings: Settings) -> Iterator[object]:
-    """The real app over HTTP (bot.app) with a fake Slack, a ManualClock and a clean db."""
+    """The real app over HTTP (bot.slack.app) with a fake Slack, a ManualClock and a clean db."""
     from datetime import UTC, datetime
 
-    from bot.app import create_app, stop_http_server
-    from bot.clock import ManualClock
+    from bot.core.clock import ManualClock
+    from bot.slack.app import create_app, stop_http_server
     from tests.fake_slack import FakeSlack
     from tests.slack_requests import SlackEnv, serve_app, slack_settings
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot import fund
-from bot.clock import ManualClock
-from bot.db import Database
-from bot.settings import Settings
-from bot.team import add_member
+from bot.core.clock import ManualClock
+from bot.core.db import Database
+from bot.core.settings import Settings
+from bot.fund import ledger as fund
+from bot.warroom.team import add_member
 
 WS = "default"
 YEAR = 2027

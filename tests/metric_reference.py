@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 EPOCH = date(1970, 1, 1)
 NO_DAY = -(10**9)  # a first order that never happened: outside every window

@@ -362,7 +362,7 @@ class SlackEnv:
 
 def slack_settings(base: Any, fake: Any, **overrides: Any) -> Any:
     """Settings like `base` (same databases) connected to the fake Slack in single mode."""
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     values = {
         "database_url": base.database_url,
@@ -377,13 +377,13 @@ def slack_settings(base: Any, fake: Any, **overrides: Any) -> Any:
 
 
 def serve_app(app: Any) -> tuple[Any, str, Any]:
-    """Serve a Bolt app through bot.app's waitress server on a free port, in a thread.
+    """Serve a Bolt app through bot.slack.app's waitress server on a free port, in a thread.
 
     Returns (server, base_url, thread); stop with server.close().
     """
     import threading
 
-    from bot.app import make_http_server
+    from bot.slack.app import make_http_server
 
     server = make_http_server(app, "127.0.0.1", 0)
     port = server.effective_port

@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from bot import alerts
-from bot.clock import ManualClock
-from bot.db import Database
-from bot.demo import load_demo
+from bot.core.clock import ManualClock
+from bot.core.context import Services
+from bot.core.db import Database
+from bot.core.facts import mark_stale
+from bot.core.settings import Settings
+from bot.data.demo import load_demo
 from bot.models import Activity, Channel, Order, User
-from bot.services import Services
-from bot.settings import Settings
-from bot.staleness import mark_stale
+from bot.warroom import alerts
 from jobs.alerts import alerts_job
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import slack_settings
@@ -164,7 +164,7 @@ def test_surge_fires_on_a_synthetic_spike(settings: Settings, db: Database) -> N
     assert findings[0].details["count"] == 40 and findings[0].details["mean"] == 10
     changes = alerts.apply_findings(db, WS, findings, clock.now())
     assert [c.kind for c in changes] == ["opened"]
-    from bot.render.warroom import alert_message
+    from bot.warroom.render import alert_message
 
     text = str(alert_message(changes[0].alert, "opened"))
     for level in ("Level 1", "Level 2", "Level 3"):

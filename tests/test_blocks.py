@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.blocks import (
+from bot.core.blocks import (
     MAX_FIELD_TEXT,
     MAX_MESSAGE_BLOCKS,
     MAX_MESSAGE_TEXT,

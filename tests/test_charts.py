@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from datetime import date, timedelta
 
-from bot.charts import line_chart_png
+from bot.metrics.charts import line_chart_png
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

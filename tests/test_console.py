@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.clock import ManualClock
 from bot.commands import WARROOM_SUBCOMMANDS, Reply, answer_text
 from bot.console import SORRY, run_console
+from bot.core.clock import ManualClock
 from tests.slack_data import load_small_data_set
 
 

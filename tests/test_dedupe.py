@@ -5,8 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from bot.db import Database
-from bot.dedupe import first_delivery, forget_before
+from bot.core.db import Database
+from bot.core.dedupe import first_delivery, forget_before
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from sqlalchemy import exists, func, inspect, select
 
 from bot.cli import cli
-from bot.db import Database
-from bot.demo import PLANTED, Generator, last_complete_week, load_demo
+from bot.core.db import Database
+from bot.core.facts import ROLLUPS
+from bot.data.demo import PLANTED, Generator, last_complete_week, load_demo
 from bot.models import Activity, Campaign, ImportRun, Lead, Order, RollupState, User
-from bot.staleness import ROLLUPS
 
 END = date(2026, 11, 30)  # a Monday, with Double 11 inside the last 30 days
 

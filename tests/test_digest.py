@@ -8,20 +8,21 @@ from datetime import UTC, date, datetime, timedelta
 from click.testing import CliRunner
 from sqlalchemy import delete
 
-from bot import alerts, blocks
 from bot.cli import cli
-from bot.clock import ManualClock
-from bot.db import Database
-from bot.demo import load_demo
-from bot.digest import NOT_LOADED, Cell, ChannelLine, Digest, build_digest
+from bot.core import blocks
+from bot.core.clock import ManualClock
+from bot.core.db import Database
+from bot.core.facts import mark_stale
+from bot.core.render import blocks_as_text
+from bot.core.settings import Settings
+from bot.data.demo import load_demo
 from bot.metrics.registry import find_metric
 from bot.models import Order
-from bot.render import blocks_as_text
-from bot.render.warroom import digest_message
-from bot.settings import Settings
-from bot.staleness import mark_stale
-from bot.standup import StandupDay, save_update
-from bot.team import Member, add_member
+from bot.warroom import alerts
+from bot.warroom.digest import NOT_LOADED, Cell, ChannelLine, Digest, build_digest
+from bot.warroom.render import digest_message
+from bot.warroom.standup import StandupDay, save_update
+from bot.warroom.team import Member, add_member
 
 WS = "default"
 END = date(2026, 11, 30)
@@ -102,7 +103,7 @@ def test_fits_slack_limits_with_many_channels_and_updates() -> None:
     cells = {name: Cell(1234.5, 1000.0) for name in metrics}
     channels = [ChannelLine(f"ch{i}", f"Channel {i}", "paid", cells, 3.2) for i in range(300)]
     people = [Member(f"U{i:05d}", "marketing", False, False) for i in range(400)]
-    from bot.standup import Update
+    from bot.warroom.standup import Update
 
     updates = [
         Update(f"U{i:05d}", "operations", DIGEST_DAY, shipped=None, blockers="x" * 2000)

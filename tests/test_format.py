@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from bot.format import (
+from bot.core.settings import Settings
+from bot.metrics.format import (
     breakdown_lines,
     context_parts,
     format_change_line,
@@ -23,7 +24,6 @@ from bot.format import (
 from bot.metrics.query import Filters, Period, Query
 from bot.metrics.registry import BY_NAME
 from bot.metrics.result import Point, Result, Row
-from bot.settings import Settings
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bot import fund
 from bot.cli import cli
-from bot.db import Database
-from bot.settings import Settings
+from bot.core.db import Database
+from bot.core.settings import Settings
+from bot.fund import ledger as fund
 from tests.fund_helpers import MKT1, OPS1, SUBMITTER, WS, YEAR, clock, draft, make_team
 
 

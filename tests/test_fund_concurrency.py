@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from bot import fund
-from bot.db import Database
+from bot.core.db import Database
+from bot.core.settings import Settings
+from bot.fund import ledger as fund
 from bot.models import Fund, Proposal, ProposalApproval, ProposalEvent
-from bot.settings import Settings
 from tests.fund_helpers import (
     ADMIN,
     MKT1,

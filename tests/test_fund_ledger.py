@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot import fund
-from bot.db import Database
+from bot.core.db import Database
+from bot.core.settings import Settings
+from bot.fund import ledger as fund
 from bot.models import Fund, ProposalApproval
-from bot.settings import Settings
 from tests.fund_helpers import (
     ADMIN,
     MKT1,
@@ -236,7 +236,7 @@ def test_single_mode_needs_one_approver_of_either_team(team: Database, settings:
     ],
 )
 def test_who_may_not_approve(team: Database, settings: Settings, clicker: str, says: str) -> None:
-    from bot.team import add_member
+    from bot.warroom.team import add_member
 
     with_budget(team, settings)
     # Make the sponsor and the submitter approvers too: being involved is what stops them.

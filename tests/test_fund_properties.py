@@ -10,10 +10,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from bot import fund
-from bot.db import Database
+from bot.core.db import Database
+from bot.core.settings import Settings
+from bot.fund import ledger as fund
 from bot.models import Fund, Proposal, ProposalApproval, ProposalEvent
-from bot.settings import Settings
 from tests.fund_helpers import (
     ADMIN,
     MKT1,

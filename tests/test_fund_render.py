@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from bot import blocks as kit
-from bot import fund
-from bot.db import Database
-from bot.render import fund as render
-from bot.settings import Settings
+from bot.core import blocks as kit
+from bot.core.db import Database
+from bot.core.settings import Settings
+from bot.fund import ledger as fund
+from bot.fund import render
 from tests.fund_helpers import (
     ADMIN,
     MKT1,

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot import fund
-from bot.render.fund import (
+from bot.fund import ledger as fund
+from bot.fund.render import (
     APPROVE_ACTION,
     CHANGES_ACTION,
     COMPLETE_ACTION,
@@ -269,7 +269,7 @@ def test_reject_asks_for_a_reason_in_a_modal(env: Any) -> None:
 
 
 def test_a_sponsor_clicking_reject_is_told_in_the_modal(env: Any) -> None:
-    from bot.team import add_member
+    from bot.warroom.team import add_member
 
     add_member(env.db, WS, OSPONSOR, "operations", approver=True)
     proposal = _submit(env)

@@ -12,11 +12,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.cli import cli
-from bot.db import Database
-from bot.importer import ImportFailed, import_file
+from bot.core.db import Database
+from bot.core.facts import ROLLUPS
+from bot.core.settings import Settings
+from bot.data.importer import ImportFailed, import_file
 from bot.models import Channel, ImportRun, Order, RollupState, Spend, User
-from bot.settings import Settings
-from bot.staleness import ROLLUPS
 
 CHANNELS = (
     "key,name,kind,roi_benchmark\n"
@@ -271,7 +271,7 @@ def test_zoned_timestamps_become_workspace_wall_clock(db_url: str, tmp_path: Pat
 def test_skip_invalid_loads_good_rows_and_writes_rejects(
     base: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.importer.STREAM_ROWS", 1)  # rejects read back in several parts
+    monkeypatch.setattr("bot.data.importer.STREAM_ROWS", 1)  # rejects read back in several parts
     text = ORDERS + (
         "o4,u2,2026-09-04 10:00,-5\n"  # line 5: negative
         "o5,u404,2026-09-04 10:00,5\n"  # line 6: unknown user

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 import yaml
 from slack_bolt.request import BoltRequest
 
-from bot.app import BOT_SCOPES, create_app
-from bot.settings import Settings
+from bot.core.settings import Settings
+from bot.slack.app import BOT_SCOPES, create_app
 from handlers.commands import registered_commands
 
 MANIFEST = Path(__file__).resolve().parent.parent / "slack-manifest.yml"

@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.db import Database
-from bot.demo import load_demo
+from bot.core.clock import ManualClock
+from bot.core.db import Database
+from bot.core.settings import Settings
+from bot.data.demo import load_demo
 from bot.metrics import rollups
 from bot.metrics.engine import ask, buckets
 from bot.metrics.registry import METRICS
-from bot.settings import Settings
 from tests.metric_reference import Reference
 
 END = date(2026, 10, 20)

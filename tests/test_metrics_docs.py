@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.format import metrics_list_text
 from bot.metrics.docs import METRICS_MD, render
+from bot.metrics.format import metrics_list_text
 from bot.metrics.registry import METRICS
 
 

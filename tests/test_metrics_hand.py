@@ -32,13 +32,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.db import Database
-from bot.format import result_as_json
+from bot.core.clock import ManualClock
+from bot.core.db import Database
+from bot.core.settings import Settings
 from bot.metrics.engine import ask
+from bot.metrics.format import result_as_json
 from bot.metrics.result import Result
 from bot.models import Activity, Campaign, Channel, Lead, Order, Spend, User
-from bot.settings import Settings
 
 P = "from=2026-03-01 to=2026-03-10"
 MARGIN = 0.5

@@ -8,8 +8,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import Database, make_engine
-from bot.migrate import is_migrated, upgrade
+from bot.core.db import Database, make_engine
+from bot.core.migrate import is_migrated, upgrade
 from bot.models import Base, Channel, Fund, Order, User
 
 

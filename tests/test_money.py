@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.money import MoneyError, money_text, parse_decimal, parse_money
+from bot.core.money import MoneyError, money_text, parse_decimal, parse_money
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import ManualClock
-from bot.db import Database, make_engine
-from bot.demo import load_demo
-from bot.format import result_as_json
+from bot.core.clock import ManualClock
+from bot.core.db import Database, make_engine
+from bot.core.facts import mark_stale, stale_range
+from bot.core.migrate import upgrade
+from bot.core.settings import Settings
+from bot.data.demo import load_demo
 from bot.metrics import rollups
 from bot.metrics.engine import ask
-from bot.migrate import upgrade
+from bot.metrics.format import result_as_json
 from bot.models import (
     Activity,
     Lead,
@@ -27,8 +29,6 @@ from bot.models import (
     Spend,
     User,
 )
-from bot.settings import Settings
-from bot.staleness import mark_stale, stale_range
 
 END = date(2026, 6, 30)
 CLOCK = datetime(2026, 7, 1, 8, tzinfo=UTC)

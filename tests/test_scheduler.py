@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import runs
-from bot.clock import ManualClock
-from bot.db import Database
-from bot.services import Services
-from bot.settings import Settings
-from bot.team import add_member
-from bot.workspace import save_settings
+from bot.core import runs
+from bot.core.clock import ManualClock
+from bot.core.context import Services
+from bot.core.db import Database
+from bot.core.settings import Settings
+from bot.core.workspace import save_settings
+from bot.warroom.team import add_member
 from jobs import digest as digest_jobs
 from jobs.scheduler import Plan, WarRoomScheduler
 from tests.conftest import PG_URL
@@ -309,10 +309,10 @@ PROCESS = textwrap.dedent(
     """
     import sys
     from datetime import datetime, timezone
-    from bot.clock import ManualClock
-    from bot.db import Database
-    from bot.services import Services
-    from bot.settings import Settings
+    from bot.core.clock import ManualClock
+    from bot.core.db import Database
+    from bot.core.context import Services
+    from bot.core.settings import Settings
     from jobs.digest import digest_job
 
     settings = Settings(_env_file=None)

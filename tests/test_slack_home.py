@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from bot import home
 from bot.models import AlertState
+from bot.warroom import home
 from tests.slack_data import load_small_data_set
 from tests.slack_requests import app_home_opened
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.commands import WARROOM_SUBCOMMANDS, Reply
-from bot.slack_client import make_client
+from bot.slack.client import make_client
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import (
     get,
@@ -101,7 +101,7 @@ def test_first_request_checks_the_token_with_auth_test(slack_env) -> None:
 
 def test_client_retries_429_and_500_then_succeeds() -> None:
     with FakeSlack() as fake:
-        from bot.settings import Settings
+        from bot.core.settings import Settings
 
         settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_api_url=fake.url)
         client = make_client(settings)

@@ -12,10 +12,10 @@ import threading
 import pytest
 from sqlalchemy import event
 
-from bot.app import LISTENER_THREADS
 from bot.commands import COMMANDS, Reply
-from bot.render.metric import CHART_ACTION, SHARE_ACTION, button_value
-from handlers.slack import ANSWER_THREADS
+from bot.metrics.render import CHART_ACTION, SHARE_ACTION, button_value
+from bot.slack.app import LISTENER_THREADS
+from bot.slack.listener import ANSWER_THREADS
 from tests.slack_data import load_small_data_set
 
 

@@ -9,10 +9,10 @@ import pytest
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-from bot.app import create_app, stop_http_server
-from bot.clock import ManualClock
-from bot.db import Database
-from bot.workspace import SINGLE_WORKSPACE, workspace_key
+from bot.core.clock import ManualClock
+from bot.core.db import Database
+from bot.core.workspace import SINGLE_WORKSPACE, workspace_key
+from bot.slack.app import create_app, stop_http_server
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackEnv, get, serve_app, slack_settings
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from tests.fake_slack import FakeSlack
 from tests.slack_data import load_small_data_set
 from tests.slack_requests import SIGNING_SECRET, post, slash_command, wait_until_serving

@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import insert
 
-from bot import runs, standup
-from bot.db import Database
+from bot.core import runs
+from bot.core.db import Database
 from bot.models import Campaign, Channel
-from bot.team import add_member
+from bot.warroom import standup
+from bot.warroom.team import add_member
 
 WS = "default"
 DAY = date(2026, 11, 2)

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.db import Database
-from bot.team import list_members, member
+from bot.core.db import Database
+from bot.warroom.team import list_members, member
 
 
 @pytest.fixture

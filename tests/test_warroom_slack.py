@@ -8,17 +8,17 @@ from datetime import date
 
 from sqlalchemy import insert
 
-from bot import standup
+from bot.core.context import Services
+from bot.core.workspace import effective_settings
 from bot.models import Campaign, Channel
-from bot.render.warroom import (
+from bot.warroom import standup
+from bot.warroom.render import (
     ALERT_NUMBERS_ACTION,
     SETTINGS_CALLBACK,
     STANDUP_CALLBACK,
     STANDUP_OPEN_ACTION,
 )
-from bot.services import Services
-from bot.team import add_member, member
-from bot.workspace import effective_settings
+from bot.warroom.team import add_member, member
 from jobs.standup import send_prompts
 
 WS = "default"

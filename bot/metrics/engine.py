@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, and_, case, func, literal, or_, select
 
-from bot.clock import SYSTEM_CLOCK, Clock
-from bot.db import Database
+from bot.core.clock import SYSTEM_CLOCK, Clock
+from bot.core.db import Database
+from bot.core.settings import Settings
 from bot.metrics import rollups
 from bot.metrics.parser import is_metric_list, load_catalog, parse
 from bot.metrics.query import Filters, Period, Query, QueryError
@@ -24,7 +25,6 @@ from bot.metrics.registry import Metric
 from bot.metrics.result import Point, Result, Row
 from bot.metrics.sql import bucket_start
 from bot.models import RollupCampaign, RollupChannel
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

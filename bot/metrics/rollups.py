@@ -45,9 +45,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.bulk import insert_frame
-from bot.clock import SYSTEM_CLOCK, Clock
-from bot.db import Database, as_date
+from bot.core.bulk import insert_frame
+from bot.core.clock import SYSTEM_CLOCK, Clock
+from bot.core.db import Database, as_date
+from bot.core.facts import ROLLUPS, mark_stale
+from bot.core.settings import Settings
 from bot.metrics.parser import forget_catalog
 from bot.metrics.registry import DAILY_MEASURES, MAX_RETENTION_DAY
 from bot.metrics.sql import day_of, days_between
@@ -71,8 +73,6 @@ from bot.models import (
     Spend,
     User,
 )
-from bot.settings import Settings
-from bot.staleness import ROLLUPS, mark_stale
 
 log = logging.getLogger(__name__)
 

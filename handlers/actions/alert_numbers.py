@@ -9,9 +9,9 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.commands import answer_command, split_line
-from bot.render.metric import query_of_button
-from bot.render.warroom import ALERT_NUMBERS_ACTION
-from handlers.slack import deliver, invocation
+from bot.metrics.render import query_of_button
+from bot.slack.listener import deliver, invocation
+from bot.warroom.render import ALERT_NUMBERS_ACTION
 
 
 def handle_numbers(

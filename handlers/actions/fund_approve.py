@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot import fund
-from bot.render.fund import APPROVE_ACTION
+from bot.fund import ledger as fund
+from bot.fund.render import APPROVE_ACTION
 from handlers.actions.fund_messages import decision_listener
 
 handle_approve = decision_listener(fund.approve, dm=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.render.fund import CHANGES_ACTION
+from bot.fund.render import CHANGES_ACTION
 from handlers.actions.fund_messages import reason_listener
 
 handle_changes = reason_listener("changes", "Request changes")

@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import fund
-from bot.render.fund import COMPLETE_ACTION, completion_modal, notice_modal
+from bot.fund import ledger as fund
+from bot.fund.render import COMPLETE_ACTION, completion_modal, notice_modal
+from bot.slack.listener import after_ack, invocation, is_slack_admin
 from handlers.actions.fund_messages import proposal_id_of
-from handlers.slack import after_ack, invocation, is_slack_admin
 
 
 def handle_complete(

@@ -16,14 +16,14 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import fund
-from bot.clock import Clock
 from bot.commands import Invocation
-from bot.db import Database
-from bot.render import fund as render
-from bot.render import text_message
-from bot.settings import Settings
-from handlers.slack import after_ack, invocation
+from bot.core.clock import Clock
+from bot.core.db import Database
+from bot.core.render import text_message
+from bot.core.settings import Settings
+from bot.fund import ledger as fund
+from bot.fund import render
+from bot.slack.listener import after_ack, invocation
 
 log = logging.getLogger(__name__)
 

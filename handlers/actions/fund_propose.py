@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.render.fund import PROPOSE_ACTION, proposal_modal
+from bot.fund.render import PROPOSE_ACTION, proposal_modal
 
 
 def handle_propose(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

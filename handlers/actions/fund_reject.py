@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.render.fund import REJECT_ACTION
+from bot.fund.render import REJECT_ACTION
 from handlers.actions.fund_messages import reason_listener
 
 handle_reject = reason_listener("reject", "Reject")

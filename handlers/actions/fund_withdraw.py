@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot import fund
-from bot.render.fund import WITHDRAW_ACTION
+from bot.fund import ledger as fund
+from bot.fund.render import WITHDRAW_ACTION
 from handlers.actions.fund_messages import decision_listener
 
 handle_withdraw = decision_listener(fund.withdraw, dm=False)

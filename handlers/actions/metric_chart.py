@@ -9,8 +9,8 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.commands import Chart, metric_chart
-from bot.render.metric import CHART_ACTION, query_of_button
-from handlers.slack import after_ack, deliver, invocation
+from bot.metrics.render import CHART_ACTION, query_of_button
+from bot.slack.listener import after_ack, deliver, invocation
 
 
 def handle_chart(

@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import standup
-from bot.render.warroom import STANDUP_OPEN_ACTION, loading_modal, standup_modal
-from handlers.slack import invocation
+from bot.slack.listener import invocation
+from bot.warroom import standup
+from bot.warroom.render import STANDUP_OPEN_ACTION, loading_modal, standup_modal
 
 log = logging.getLogger(__name__)
 

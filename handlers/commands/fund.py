@@ -8,8 +8,8 @@ from slack_bolt import Ack, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.fund_commands import fund_command
-from handlers.slack import after_ack, deliver, invocation, is_slack_admin
+from bot.fund.commands import fund_command
+from bot.slack.listener import after_ack, deliver, invocation, is_slack_admin
 
 
 def handle_fund(

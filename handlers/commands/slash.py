@@ -9,7 +9,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.commands import answer_command
-from handlers.slack import after_ack, deliver, invocation
+from bot.slack.listener import after_ack, deliver, invocation
 
 
 def handle_command(

@@ -8,9 +8,9 @@ from slack_bolt import Ack, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot import warroom
 from bot.commands import answer_command
-from handlers.slack import deliver, invocation, is_slack_admin
+from bot.slack.listener import deliver, invocation, is_slack_admin
+from bot.warroom import commands as warroom
 
 
 def handle_warroom(

@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.app import services_of
-from bot.dedupe import first_delivery
-from bot.home import home_view
-from handlers.slack import after_ack, invocation
+from bot.core.dedupe import first_delivery
+from bot.slack.app import services_of
+from bot.slack.listener import after_ack, invocation
+from bot.warroom.home import home_view
 
 
 def handle_home_opened(

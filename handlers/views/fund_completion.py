@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import fund
-from bot.render.fund import COMPLETION_VIEW, form_values, metadata_of
+from bot.fund import ledger as fund
+from bot.fund.render import COMPLETION_VIEW, form_values, metadata_of
+from bot.slack.listener import invocation, is_slack_admin
 from handlers.actions.fund_messages import after_decision, tell
-from handlers.slack import invocation, is_slack_admin
 
 
 def handle_completion(

@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import fund
-from bot.render.fund import PROPOSAL_VIEW, draft_from_state, metadata_of
+from bot.fund import ledger as fund
+from bot.fund.render import PROPOSAL_VIEW, draft_from_state, metadata_of
+from bot.slack.listener import invocation
 from handlers.actions.fund_messages import dm_submitter, publish, tell
-from handlers.slack import invocation
 
 
 def handle_proposal(

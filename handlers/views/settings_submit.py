@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import warroom
-from bot.render.warroom import SETTINGS_CALLBACK, settings_saved_message
-from bot.settings import SettingsError
-from handlers.slack import invocation, is_slack_admin
+from bot.core.settings import SettingsError
+from bot.slack.listener import invocation, is_slack_admin
+from bot.warroom import commands as warroom
+from bot.warroom.render import SETTINGS_CALLBACK, settings_saved_message
 
 FIELDS = (
     "digest_channel",

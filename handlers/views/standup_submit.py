@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import standup
-from bot.render.warroom import STANDUP_CALLBACK, standup_saved_message
-from handlers.slack import invocation
+from bot.slack.listener import invocation
+from bot.warroom import standup
+from bot.warroom.render import STANDUP_CALLBACK, standup_saved_message
 
 
 def _value(values: dict[str, Any], block: str) -> Any:

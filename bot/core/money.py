@@ -1,0 +1,90 @@
+"""Amounts of money as people type them: "12,000", "12k", "1.2w", "1.2万", "¥12,000", "1.5m"."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# The database keeps money as NUMERIC(18, 2): anything from a quadrillion up cannot be stored.
+MAX_AMOUNT = Decimal("1e15")
+EXAMPLES = "e.g. 12000, 12,000, 12k, 1.2w or 1.5m"
+
+_MULTIPLIERS = {
+    "": Decimal(1),
+    "k": Decimal(1_000),
+    "千": Decimal(1_000),
+    "w": Decimal(10_000),
+    "万": Decimal(10_000),
+    "m": Decimal(1_000_000),
+    "mn": Decimal(1_000_000),
+    "million": Decimal(1_000_000),
+    "百万": Decimal(1_000_000),
+    "亿": Decimal(100_000_000),
+    "b": Decimal(1_000_000_000),
+    "bn": Decimal(1_000_000_000),
+}
+_SYMBOLS = "¥￥$€£"
+_CODES = ("cny", "rmb", "usd", "eur", "gbp", "jpy", "hkd")
+_NUMBER = re.compile(
+    r"""^(?P<sign>[-+−]?)\s*
+        (?P<number>(?:\d{1,3}(?:[,_\s]\d{3})+|\d+)(?:\.\d*)?|\.\d+)\s*
+        (?P<suffix>[a-z千万百亿]*)$""",
+    re.VERBOSE,
+)
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be used; the message says what to type instead."""
+
+
+def _strip_currency(text: str) -> str:
+    text = text.strip().lower()
+    for code in _CODES:
+        if text.startswith(code):
+            text = text[len(code) :].strip()
+        elif text.endswith(code):
+            text = text[: -len(code)].strip()
+    text = text.lstrip(_SYMBOLS).strip()
+    if text.startswith(("-", "−", "+")) and text[1:].lstrip().startswith(tuple(_SYMBOLS)):
+        text = text[0] + text[1:].lstrip().lstrip(_SYMBOLS)
+    return text.removesuffix("元").removesuffix("块").strip()
+
+
+def parse_decimal(text: str, allow_zero: bool = False) -> Decimal:
+    """The exact amount in `text` rounded to cents; MoneyError for garbage, zero or negatives."""
+    if text is None or not str(text).strip():
+        raise MoneyError(f"Enter an amount, {EXAMPLES}.")
+    raw = str(text).strip()
+    match = _NUMBER.match(_strip_currency(raw))
+    if not match or match.group("suffix") not in _MULTIPLIERS:
+        raise MoneyError(f'"{raw}" is not an amount; write it {EXAMPLES}.')
+    digits = re.sub(r"[,_\s]", "", match.group("number"))
+    try:
+        value = Decimal(digits) * _MULTIPLIERS[match.group("suffix")]
+    except InvalidOperation:
+        raise MoneyError(f'"{raw}" is not an amount; write it {EXAMPLES}.') from None
+    value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if match.group("sign") in ("-", "−") and value != 0:
+        raise MoneyError(f'The amount cannot be negative ("{raw}"); enter what you need.')
+    if value < 0 or (value == 0 and not allow_zero):
+        raise MoneyError(f'The amount must be more than zero ("{raw}").')
+    if value >= MAX_AMOUNT:
+        raise MoneyError(f'"{raw}" is too large an amount; check the number of zeros.')
+    return value
+
+
+def parse_money(text: str, allow_zero: bool = False) -> float:
+    """The amount in `text` as a float rounded to cents; MoneyError says what is wrong."""
+    return float(parse_decimal(text, allow_zero))
+
+
+def cents(amount: float) -> Decimal:
+    """`amount` as an exact Decimal of cents, for comparisons and SQL that must not drift."""
+    return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def money_text(amount: float, currency: str) -> str:
+    """`amount` as people read it ("¥1,200,000"), formatted like every other amount."""
+    from bot.metrics.format import format_money
+
+    return format_money(amount, currency)

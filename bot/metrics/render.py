@@ -1,0 +1,99 @@
+"""Metric answers as Block Kit: header, headline, change, context, rows, buttons."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from bot.core import blocks as kit
+from bot.core.settings import Settings
+from bot.metrics.result import Result
+
+SHARE_ACTION = "metric_share"
+CHART_ACTION = "metric_chart"
+# A button value holds at most 2000 characters; the query text is far shorter.
+MAX_BUTTON_VALUE = 2000
+
+
+def _fmt():  # type: ignore[no-untyped-def]
+    # Imported late: bot.metrics.format is written alongside the engine and shared with the CLI.
+    from bot.metrics import format as fmt
+
+    return fmt
+
+
+def button_value(query_text: str) -> str:
+    """What the Share and Chart buttons carry: the question, so it can be asked again."""
+    return json.dumps({"q": query_text})[:MAX_BUTTON_VALUE]
+
+
+def query_of_button(value: str) -> str:
+    """The question a Share or Chart button carries."""
+    try:
+        return str(json.loads(value)["q"])
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def change_mark(result: Result) -> str:
+    """Green when the metric moved the good way (CAC down, LTV up), red when the bad way."""
+    change = result.change
+    if change is None:
+        return ""
+    if change == 0:
+        return ":white_circle:"
+    improved = (change > 0) == (result.query.metric.good == "up")
+    return ":large_green_circle:" if improved else ":red_circle:"
+
+
+def metric_blocks(
+    result: Result, settings: Settings, *, buttons: bool = True, shared_by: str | None = None
+) -> list[Block]:
+    """The answer to a metric question: header, headline, change, context, rows, buttons."""
+    fmt = _fmt()
+    metric = result.query.metric
+    out: list[Block] = [kit.header(fmt.metric_title(result.query))]
+    headline = fmt.format_metric_value(result.value, metric, settings.currency)
+    lines = [f"*{headline}*"]
+    change = fmt.format_change_line(result, settings.currency)
+    if change:
+        lines.append(f"{change_mark(result)} {change}".strip())
+    if result.note:
+        lines.append(f"_{result.note}_")
+    for warning in result.warnings:
+        lines.append(f":warning: {warning}")
+    out.append(kit.section("\n".join(lines)))
+    parts = list(fmt.context_parts(result))
+    if shared_by:
+        parts.append(f"shared by <@{shared_by}>")
+    if parts:
+        out.append(kit.context(*parts))
+    if result.breakdown:
+        out.extend(kit.lines_to_sections(fmt.breakdown_lines(result, settings.currency), code=True))
+    elif result.series:
+        out.extend(kit.lines_to_sections(fmt.series_lines(result, settings.currency), code=True))
+    if buttons and result.value is not None:
+        value = button_value(result.query.text)
+        actions = ActionsBlock(
+            elements=[
+                ButtonElement(text="Share to channel", action_id=SHARE_ACTION, value=value),
+                ButtonElement(text="Chart", action_id=CHART_ACTION, value=value),
+            ]
+        )
+        # The buttons stay even when the rows are cut to fit.
+        return [*kit.fit_blocks(out, kit.MAX_MESSAGE_BLOCKS - 1), actions]
+    return kit.fit_blocks(out)
+
+
+def metric_message(
+    result: Result, settings: Settings, *, buttons: bool = True, shared_by: str | None = None
+) -> dict[str, Any]:
+    """A chat message (blocks + fallback text) answering a metric question."""
+    fmt = _fmt()
+    text = f"{fmt.metric_title(result.query)}: " + fmt.format_metric_value(
+        result.value, result.query.metric, settings.currency
+    )
+    blocks = metric_blocks(result, settings, buttons=buttons, shared_by=shared_by)
+    return kit.message(blocks, text)
