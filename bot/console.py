@@ -1,7 +1,7 @@
 """The local console: type what you would type in Slack, read the answer as text.
 
-Answers come from the same command core as Slack (bot.commands) and are the same blocks,
-shown as text (bot.core.render.blocks_as_text).
+Answers come from the same command table as Slack (handlers/commands/table.py) and are the
+same blocks, shown as text.
 """
 
 from __future__ import annotations
@@ -10,9 +10,17 @@ import atexit
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
+
+from bot.core.clock import SYSTEM_CLOCK, Clock
+from bot.core.context import Context
+from bot.core.db import Database
+from bot.core.settings import Settings
+from bot.core.workspace import workspace_key
+from handlers.commands.table import answer_line
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +49,23 @@ def _enable_history() -> None:
     atexit.register(_save)
 
 
+def console_context(settings: Settings, db: Database, clock: Clock = SYSTEM_CLOCK) -> Context:
+    """How the console asks: in the shared single workspace, as the local operator."""
+    return Context(
+        env=settings,
+        db=db,
+        clock=clock,
+        workspace_id=workspace_key(settings, None),
+        actor="console",
+        surface="console",
+    )
+
+
+def answer_text(line: str, ctx: Context) -> str:
+    """Answer one typed line as the text a person would read in Slack."""
+    return answer_line(line, ctx).as_text()
+
+
 def run_console(
     answer: Callable[[str], str],
     read: Callable[[str], str] = input,
@@ -48,8 +73,6 @@ def run_console(
     history: bool = True,
 ) -> int:
     """Read commands until quit or end of input, printing each answer; returns an exit code."""
-    import sys
-
     stream = out or sys.stdout
     if history:
         _enable_history()

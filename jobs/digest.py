@@ -23,10 +23,14 @@ from typing import Any, Literal
 from slack_sdk import WebClient
 
 from bot.core import runs
-from bot.core.clock import ManualClock
-from bot.core.context import Services
+from bot.core.clock import moment_at
+from bot.core.context import Context
+from bot.core.render import Reply
 from bot.core.settings import Settings, parse_hhmm
-from bot.core.workspace import effective_settings
+from bot.metrics.charts import panels_chart_png
+from bot.warroom.commands import digest_refusal
+from bot.warroom.compose import digest_payload
+from jobs.alerts import alerts_job
 from jobs.slack import channel_id, client_for, is_permanent, notify_admins, slack_error
 
 log = logging.getLogger(__name__)
@@ -52,7 +56,7 @@ def worker_name() -> str:
 
 def due_at(settings: Settings, day: date, hhmm: str) -> datetime:
     """The aware moment of `hhmm` on `day` in the workspace time zone."""
-    return datetime.combine(day, parse_hhmm(hhmm), tzinfo=settings.tz)
+    return moment_at(day, parse_hhmm(hhmm), settings.tz)
 
 
 def is_digest_day(settings: Settings, day: date) -> bool:
@@ -71,53 +75,27 @@ def due_day(settings: Settings, now: datetime, hhmm: str) -> date | None:
     return None
 
 
-def digest_job(services: Services, workspace_id: str, now: datetime) -> Outcome:
+def digest_job(ctx: Context, now: datetime) -> Outcome:
     """The scheduled (and catch-up) entry: post today's digest if due and not out yet."""
-    settings = effective_settings(services.db, services.settings, workspace_id)
+    settings = ctx.settings
     day = due_day(settings, now, settings.digest_time)
     if day is None:
         return Outcome("skipped", "no digest is due now")
-    if runs.is_posted(services.db, workspace_id, JOB, day):
+    if runs.is_posted(ctx.db, ctx.workspace_id, JOB, day):
         return Outcome("skipped", f"the digest for {day} went out already")
-    return send_digest(services, workspace_id, now, day=day)
+    return send_digest(ctx, now, day=day)
 
 
-def digest_payload(
-    services: Services, workspace_id: str, day: date | None = None, preview: bool = False
-) -> Any:
-    """The digest of `day` (default today) gathered and rendered: (digest, message, settings).
-
-    Another day's digest is computed as of that day's digest time, so "yesterday" and the
-    complete periods are that day's. `preview` shows the alerts an evaluation would open now
-    without storing them.
-    """
-    from bot.warroom import alerts
-    from bot.warroom.digest import build_digest
-    from bot.warroom.render import digest_message
-
-    settings = effective_settings(services.db, services.settings, workspace_id)
-    clock = services.clock
-    today = clock.today(settings.tz)
-    day = day or today
-    if day != today:
-        clock = ManualClock(due_at(settings, day, settings.digest_time))
-    digest = build_digest(settings, services.db, workspace_id, day, clock)
-    if preview:
-        digest.alerts = alerts.preview(settings, services.db, workspace_id, clock)
-    return digest, digest_message(digest, settings, services.db, clock), settings
-
-
-def digest_as_text(services: Services, workspace_id: str, day: date | None = None) -> str:
-    """The digest as a person would read it, for `warroom digest --dry-run`."""
-    from bot.core.render import blocks_as_text
-
-    _digest, message, _settings = digest_payload(services, workspace_id, day, preview=True)
-    return blocks_as_text(message)
+def send_now(ctx: Context) -> Reply:
+    """`/warroom digest now`: post today's digest (once) for a team member or an admin."""
+    problem = digest_refusal(ctx)
+    if problem:
+        return Reply.error(problem)
+    return Reply.text(send_digest(ctx, ctx.clock.now(), manual=True).message)
 
 
 def send_digest(
-    services: Services,
-    workspace_id: str,
+    ctx: Context,
     now: datetime,
     *,
     day: date | None = None,
@@ -127,39 +105,37 @@ def send_digest(
     worker: str | None = None,
 ) -> Outcome:
     """Post the digest of `day` once: claimed first, never twice (unless `force`)."""
-    settings = effective_settings(services.db, services.settings, workspace_id)
+    settings, workspace_id = ctx.settings, ctx.workspace_id
     day = day or now.astimezone(settings.tz).date()
     held: runs.Claim | None = None
     if not force:
         held = runs.claim(
-            services.db, workspace_id, JOB, day, worker or worker_name(), now, manual=manual
+            ctx.db, workspace_id, JOB, day, worker or worker_name(), now, manual=manual
         )
         if held is None:
-            return Outcome("skipped", _why_not(services, workspace_id, day))
+            return Outcome("skipped", _why_not(ctx, day))
     try:
-        client = client or client_for(services, workspace_id)
-        _alerts_first(services, workspace_id, client)
-        digest, message, settings = digest_payload(services, workspace_id, day)
+        client = client or client_for(ctx)
+        _alerts_first(ctx, client)
+        digest, message = digest_payload(ctx, day)
         channel, ts = _deliver(client, settings, workspace_id, day, held, message)
         if held is not None:
-            runs.record_message(services.db, held, channel, ts)
+            runs.record_message(ctx.db, held, channel, ts)
         _upload_chart(client, settings, digest, channel, ts)
         if held is not None:
-            runs.mark_posted(services.db, held, services.clock.now(), channel, ts)
+            runs.mark_posted(ctx.db, held, ctx.clock.now(), channel, ts)
     except Exception as error:
-        return _failed(services, workspace_id, day, held, client, settings, error)
+        return _failed(ctx, day, held, client, error)
     log.info("digest for %s %s posted to %s (ts %s)", workspace_id, day, channel, ts)
     return Outcome("posted", f"Digest for {day} posted to {settings.digest_channel}.", channel, ts)
 
 
-def _alerts_first(services: Services, workspace_id: str, client: WebClient) -> None:
+def _alerts_first(ctx: Context, client: WebClient) -> None:
     """Evaluate the playbook (and post what opened) so the digest lists current alerts."""
-    from jobs.alerts import alerts_job
-
     try:
-        alerts_job(services, workspace_id, services.clock.now(), client)
+        alerts_job(ctx, ctx.clock.now(), client)
     except Exception:
-        log.exception("alerts before the digest of %s failed; the digest goes on", workspace_id)
+        log.exception("alerts before the digest of %s failed; the digest goes on", ctx.workspace_id)
 
 
 def _deliver(
@@ -230,8 +206,6 @@ def _upload_chart(
 ) -> None:
     """The 14-day trend chart in the digest's thread; a failed chart never fails the digest."""
     try:
-        from bot.metrics.charts import panels_chart_png
-
         if not any(digest.trend.values()) or digest.trend_period is None:
             return
         panels = {
@@ -257,25 +231,19 @@ def _upload_chart(
 
 
 def _failed(
-    services: Services,
-    workspace_id: str,
-    day: date,
-    held: runs.Claim | None,
-    client: WebClient | None,
-    settings: Settings,
-    error: Exception,
+    ctx: Context, day: date, held: runs.Claim | None, client: WebClient | None, error: Exception
 ) -> Outcome:
     code = slack_error(error)
     final = is_permanent(error)
+    workspace_id, settings = ctx.workspace_id, ctx.settings
     if held is not None:
-        runs.mark_failed(services.db, held, services.clock.now(), code, final=final)
+        runs.mark_failed(ctx.db, held, ctx.clock.now(), code, final=final)
     if final:
         advice = _advice(code, settings.digest_channel)
         log.error("digest for %s %s not posted: %s. %s", workspace_id, day, code, advice)
         if client is not None:
             notify_admins(
-                services,
-                workspace_id,
+                ctx,
                 client,
                 f":warning: The war-room digest for {day} could not be posted: {advice}",
             )
@@ -296,8 +264,8 @@ def _advice(code: str, channel: str) -> str:
     return f"Slack refused the post ({code}); check the app's installation and scopes."
 
 
-def _why_not(services: Services, workspace_id: str, day: date) -> str:
-    info = runs.run_info(services.db, workspace_id, JOB, day)
+def _why_not(ctx: Context, day: date) -> str:
+    info = runs.run_info(ctx.db, ctx.workspace_id, JOB, day)
     if info is None:
         return f"The digest for {day} is not claimed."
     if info.state == "posted":

@@ -12,7 +12,7 @@ however many bot processes run, each digest goes out once. The plan per workspac
   re-plans workspaces whose schedule settings changed in another process.
 
 The job functions live in jobs/digest.py, jobs/standup.py and jobs/alerts.py and take
-(services, workspace_id, now), so tests call them directly with a ManualClock.
+(ctx, now), ctx being the workspace's Context, so tests call them directly with a ManualClock.
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.core.context import Services
+from bot.core.context import Context
 from bot.core.settings import Settings, parse_hhmm
-from bot.core.workspace import effective_settings
+from jobs.alerts import rollup_job
+from jobs.digest import digest_job
 from jobs.slack import workspace_ids
+from jobs.standup import standup_job
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +84,8 @@ class Plan:
 class WarRoomScheduler:
     """Plans and runs the war-room jobs of every workspace in this process."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
         # Set on purpose: APScheduler's default grace is one second; coalescing turns a
         # backlog of missed runs into one (the run rows make repeats harmless anyway).
         self.scheduler = BackgroundScheduler(
@@ -97,11 +99,7 @@ class WarRoomScheduler:
 
     def plan(self, workspace_id: str) -> Plan:
         """(Re)plan the digest and stand-up jobs of one workspace from its current settings."""
-        from jobs.digest import digest_job
-        from jobs.standup import standup_job
-
-        settings = effective_settings(self.services.db, self.services.settings, workspace_id)
-        plan = Plan.of(settings)
+        plan = Plan.of(self.ctx.for_workspace(workspace_id).settings)
         with self._lock:
             for name, job, hhmm in (
                 ("digest", digest_job, plan.digest_time),
@@ -139,17 +137,18 @@ class WarRoomScheduler:
 
     def plan_all(self) -> None:
         """Plan every workspace; re-plan those whose settings changed since the last look."""
-        for workspace_id in workspace_ids(self.services):
-            settings = effective_settings(self.services.db, self.services.settings, workspace_id)
+        for workspace_id in workspace_ids(self.ctx):
+            settings = self.ctx.for_workspace(workspace_id).settings
             if self._plans.get(workspace_id) != Plan.of(settings):
                 self.plan(workspace_id)
 
     def _runner(self, job: Callable[..., object], workspace_id: str) -> Callable[[], None]:
-        services = self.services
+        ctx = self.ctx
 
         def run() -> None:
             try:
-                job(services, workspace_id, services.clock.now())
+                # A fresh Context each run, so settings saved meanwhile are read again.
+                job(ctx.for_workspace(workspace_id), ctx.clock.now())
             except Exception:
                 # A job never takes the scheduler down; the next trigger or watchdog retries.
                 log.exception("%s for workspace %s failed", job.__name__, workspace_id)
@@ -159,9 +158,6 @@ class WarRoomScheduler:
 
     def watchdog(self) -> None:
         """Catch up: plan new or changed workspaces, then send what is due and not out yet."""
-        from jobs.digest import digest_job
-        from jobs.standup import standup_job
-
         try:
             self.plan_all()
         except Exception:
@@ -171,10 +167,8 @@ class WarRoomScheduler:
                 self._runner(job, workspace_id)()
 
     def _rollups(self) -> None:
-        from jobs.alerts import rollup_job
-
         try:
-            rollup_job(self.services, self.services.clock.now())
+            rollup_job(self.ctx, self.ctx.clock.now())
         except Exception:
             log.exception("the hourly rollup refresh failed")
 
@@ -220,7 +214,7 @@ class WarRoomScheduler:
         next_time = getattr(job, "next_run_time", None)
         if next_time is None:
             # Before start(), APScheduler has not computed it yet; ask the trigger.
-            next_time = job.trigger.get_next_fire_time(None, self.services.clock.now())
+            next_time = job.trigger.get_next_fire_time(None, self.ctx.clock.now())
         return next_time
 
 
@@ -241,17 +235,17 @@ def settings_changed(workspace_id: str) -> None:
             log.exception("re-planning %s after a settings change failed", workspace_id)
 
 
-def start_scheduler(services: Services) -> WarRoomScheduler:
+def start_scheduler(ctx: Context) -> WarRoomScheduler:
     """Start the scheduler in the background of the bot process."""
-    scheduler = WarRoomScheduler(services)
+    scheduler = WarRoomScheduler(ctx)
     scheduler.start()
     return scheduler
 
 
-def run_forever(services: Services) -> None:
+def run_forever(ctx: Context) -> None:
     """Run only the scheduler until SIGINT or SIGTERM (the `warroom scheduler` command)."""
     stop = threading.Event()
-    scheduler = start_scheduler(services)
+    scheduler = start_scheduler(ctx)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     log.info("scheduler running; stop with Ctrl-C")

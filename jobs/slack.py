@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.core.context import Services
+from bot.core.context import Context
 from bot.core.workspace import SINGLE_WORKSPACE
 from bot.models import SLACK_BOTS, Workspace
 from bot.slack.client import NoInstallation, workspace_client
@@ -34,12 +34,11 @@ PERMANENT_ERRORS = frozenset(
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 
-def workspace_ids(services: Services) -> list[str]:
+def workspace_ids(ctx: Context) -> list[str]:
     """The workspaces scheduled jobs serve: the one shared id, or every OAuth installation."""
-    settings = services.settings
-    if settings.slack_mode != "oauth":
+    if ctx.env.slack_mode != "oauth":
         return [SINGLE_WORKSPACE]
-    with services.db.state.connect() as connection:
+    with ctx.db.state.connect() as connection:
         installed = connection.execute(
             select(SLACK_BOTS.c.team_id).where(SLACK_BOTS.c.team_id.is_not(None)).distinct()
         ).scalars()
@@ -48,9 +47,9 @@ def workspace_ids(services: Services) -> list[str]:
     return sorted(ids)
 
 
-def client_for(services: Services, workspace_id: str) -> WebClient:
+def client_for(ctx: Context) -> WebClient:
     """A Web API client (with the retry handlers) holding the workspace's bot token."""
-    return workspace_client(services.settings, services.db.state, workspace_id)
+    return workspace_client(ctx.env, ctx.db.state, ctx.workspace_id)
 
 
 def slack_error(error: Exception) -> str:
@@ -87,10 +86,11 @@ def channel_id(client: WebClient, channel: str) -> str | None:
     return None
 
 
-def notify_admins(services: Services, workspace_id: str, client: WebClient, text: str) -> int:
+def notify_admins(ctx: Context, client: WebClient, text: str) -> int:
     """Send `text` privately to the workspace's bot admins; how many were told."""
     told = 0
-    for person in list_members(services.db, workspace_id):
+    workspace_id = ctx.workspace_id
+    for person in list_members(ctx.db, workspace_id):
         if not person.is_admin:
             continue
         try:

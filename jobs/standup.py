@@ -12,8 +12,8 @@ from datetime import date, datetime
 from slack_sdk import WebClient
 
 from bot.core import runs
-from bot.core.context import Services
-from bot.core.workspace import effective_settings
+from bot.core.context import Context
+from bot.warroom.render import standup_prompt_message
 from bot.warroom.team import list_members
 from jobs.digest import Outcome, due_day, worker_name
 from jobs.slack import client_for, is_permanent, notify_admins, slack_error
@@ -23,61 +23,57 @@ log = logging.getLogger(__name__)
 JOB = "standup"
 
 
-def standup_job(services: Services, workspace_id: str, now: datetime) -> Outcome:
+def standup_job(ctx: Context, now: datetime) -> Outcome:
     """The scheduled (and catch-up) entry: prompt for today's updates if due and not done."""
-    settings = effective_settings(services.db, services.settings, workspace_id)
+    settings = ctx.settings
     day = due_day(settings, now, settings.standup_time)
     if day is None:
         return Outcome("skipped", "no stand-up prompt is due now")
     # Past the digest, a prompt would only ask for updates that can no longer be shown.
-    if runs.is_posted(services.db, workspace_id, "digest", day):
+    if runs.is_posted(ctx.db, ctx.workspace_id, "digest", day):
         return Outcome("skipped", f"the digest for {day} went out already")
-    return send_prompts(services, workspace_id, now, day=day)
+    return send_prompts(ctx, now, day=day)
 
 
 def send_prompts(
-    services: Services,
-    workspace_id: str,
+    ctx: Context,
     now: datetime,
     *,
     day: date | None = None,
     client: WebClient | None = None,
 ) -> Outcome:
     """Post the day's stand-up prompt once: to the digest channel, or to each member's DM."""
-    from bot.warroom.render import standup_prompt_message
-
-    settings = effective_settings(services.db, services.settings, workspace_id)
+    settings, workspace_id = ctx.settings, ctx.workspace_id
     day = day or now.astimezone(settings.tz).date()
     if settings.standup_mode == "dm":
-        members = list_members(services.db, workspace_id)
+        members = list_members(ctx.db, workspace_id)
         targets = [(f"{JOB}:{m.user_id}", m.user_id) for m in members]
     else:
         targets = [(JOB, settings.digest_channel)]
     posted = 0
     problems: list[str] = []
     for job, channel in targets:
-        held = runs.claim(services.db, workspace_id, job, day, worker_name(), now)
+        held = runs.claim(ctx.db, workspace_id, job, day, worker_name(), now)
         if held is None:
             continue
         try:
-            client = client or client_for(services, workspace_id)
+            client = client or client_for(ctx)
             message = standup_prompt_message(day, settings)
             answer = client.chat_postMessage(
                 channel=channel, blocks=message["blocks"], text=message["text"]
             )
             runs.mark_posted(
-                services.db, held, services.clock.now(), str(answer["channel"]), str(answer["ts"])
+                ctx.db, held, ctx.clock.now(), str(answer["channel"]), str(answer["ts"])
             )
             posted += 1
         except Exception as error:
             code = slack_error(error)
             final = is_permanent(error)
-            runs.mark_failed(services.db, held, services.clock.now(), code, final=final)
+            runs.mark_failed(ctx.db, held, ctx.clock.now(), code, final=final)
             problems.append(f"{channel}: {code}")
             if final and client is not None and job == JOB:
                 notify_admins(
-                    services,
-                    workspace_id,
+                    ctx,
                     client,
                     f":warning: The stand-up prompt for {day} could not be posted to {channel} "
                     f"({code}). Invite the bot there or choose another channel in "

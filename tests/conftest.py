@@ -156,20 +156,20 @@ def engine(db: Database) -> Engine:
 
 @pytest.fixture
 def slack_env(settings: Settings) -> Iterator[object]:
-    """The real app over HTTP (bot.slack.app) with a fake Slack, a ManualClock and a clean db."""
+    """The real app over HTTP (handlers.create_app) with a fake Slack, a ManualClock and a
+    clean db."""
     from datetime import UTC, datetime
 
     from bot.core.clock import ManualClock
-    from bot.slack.app import create_app, stop_http_server
+    from bot.slack.server import stop_http_server
     from tests.fake_slack import FakeSlack
-    from tests.slack_requests import SlackEnv, serve_app, slack_settings
+    from tests.slack_requests import SlackEnv, slack_settings, start_app
 
     fake = FakeSlack().start()
     connected = slack_settings(settings, fake)
     database = Database.from_settings(connected)
     clock = ManualClock(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
-    app = create_app(connected, database, clock)
-    server, url, thread = serve_app(app)
+    server, url, thread = start_app(connected, database, clock)
     yield SlackEnv(connected, database, clock, fake, url)
     stop_http_server(server, thread)
     fake.close()

@@ -326,6 +326,20 @@ class SlackEnv:
         self.url = app_url
         self.events_url = app_url + "/slack/events"
 
+    def context(self, actor: str | None = None, workspace_id: str = "default") -> Any:
+        """A Context on the app's settings, stores and clock, acting as `actor` (as a listener
+        would build it, without a Slack admin check)."""
+        from bot.core.context import Context
+
+        return Context(
+            env=self.settings,
+            db=self.db,
+            clock=self.clock,
+            workspace_id=workspace_id,
+            actor=actor,
+            surface="slack",
+        )
+
     def send(self, request: SignedRequest) -> Response:
         """POST any signed request to /slack/events."""
         return post(self.events_url, request)
@@ -376,14 +390,22 @@ def slack_settings(base: Any, fake: Any, **overrides: Any) -> Any:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def serve_app(app: Any) -> tuple[Any, str, Any]:
-    """Serve a Bolt app through bot.slack.app's waitress server on a free port, in a thread.
+def start_app(settings: Any, db: Any, clock: Any) -> tuple[Any, str, Any]:
+    """Build the real app (every listener) for `settings`, `db` and `clock` and serve it."""
+    from bot.core.context import Context
+    from handlers import create_app
 
-    Returns (server, base_url, thread); stop with server.close().
+    return serve_app(create_app(Context(env=settings, db=db, clock=clock, surface="slack")))
+
+
+def serve_app(app: Any) -> tuple[Any, str, Any]:
+    """Serve a Bolt app through bot.slack.server's waitress server on a free port, in a thread.
+
+    Returns (server, base_url, thread); stop with bot.slack.server.stop_http_server.
     """
     import threading
 
-    from bot.slack.app import make_http_server
+    from bot.slack.server import make_http_server
 
     server = make_http_server(app, "127.0.0.1", 0)
     port = server.effective_port

@@ -97,3 +97,8 @@ def fit_text(text: str) -> str:
 def message(blocks: list[Block], text: str) -> dict[str, object]:
     """A chat message payload (blocks as dicts and fallback text) that fits Slack's limits."""
     return {"blocks": [b.to_dict() for b in fit_blocks(blocks)], "text": fit_text(text)}
+
+
+def mention(user_id: str) -> str:
+    """A Slack mention of a person ("<@U123>"); the console shows it as @U123."""
+    return f"<@{user_id}>"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -48,3 +48,27 @@ class ManualClock(Clock):
 
 
 SYSTEM_CLOCK = Clock()
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """`moment` as naive UTC, the form the state store keeps timestamps in (SQLite has no
+    time zones); a naive `moment` is taken to be naive UTC already."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def moment_at(day: date, hhmm: time, tz: ZoneInfo) -> datetime:
+    """The aware moment of the wall-clock time `hhmm` on `day` in the time zone `tz`."""
+    return datetime.combine(day, hhmm, tzinfo=tz)
+
+
+def complete_weeks(end: date, count: int) -> list[tuple[date, date]]:
+    """The last `count` complete ISO weeks (Monday to Sunday) ending on or before `end`,
+    oldest first, as (monday, sunday) pairs."""
+    last_sunday = end - timedelta(days=(end.weekday() + 1) % 7)
+    weeks = []
+    for back in range(count - 1, -1, -1):
+        sunday = last_sunday - timedelta(weeks=back)
+        weeks.append((sunday - timedelta(days=6), sunday))
+    return weeks

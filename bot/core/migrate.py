@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 import migrations
@@ -32,3 +34,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def is_migrated(engine: Engine) -> bool:
     """True when the database has been migrated at least once."""
     return inspect(engine).has_table("alembic_version")
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why the state store cannot be served yet (not migrated, or behind), or None."""
+    if not is_migrated(engine):
+        return "the database at DATABASE_URL is not migrated yet; run `warroom migrate` first"
+    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != set(script.get_heads()):
+        return "the database at DATABASE_URL is behind this version; run `warroom migrate`"
+    return None

@@ -8,6 +8,7 @@ pieces live here. The console shows the same blocks as text (`blocks_as_text`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from bot.core import blocks as kit
@@ -21,6 +22,39 @@ def text_message(text: str) -> dict[str, Any]:
 def error_message(problem: str) -> dict[str, Any]:
     """A short error that says what to change."""
     return text_message(f":warning: {problem}")
+
+
+@dataclass
+class Reply:
+    """An answer: a message (blocks + text) and/or a modal view to open.
+
+    `public` posts the message for the whole channel instead of only to the person asking;
+    `failed` marks an answer that says what to change (the CLI exits non-zero on it).
+    """
+
+    message: dict[str, Any] | None = None
+    modal: dict[str, Any] | None = None
+    public: bool = False
+    failed: bool = False
+
+    @classmethod
+    def text(cls, text: str, public: bool = False) -> Reply:
+        """A plain text answer."""
+        return cls(message=text_message(text), public=public)
+
+    @classmethod
+    def error(cls, problem: str) -> Reply:
+        """A short, private error that says what to change."""
+        return cls(message=error_message(problem), failed=True)
+
+    def as_text(self) -> str:
+        """The text a person reads in the message and the modal (for the console and CLI)."""
+        parts = []
+        if self.message:
+            parts.append(blocks_as_text(self.message))
+        if self.modal:
+            parts.append(blocks_as_text(self.modal, modal=True))
+        return "\n\n".join(parts) or "(no answer)"
 
 
 _EMOJI_TEXT = {

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.core.db import Database
 from bot.core.settings import Settings, SettingsError, load_settings
-from bot.models import Workspace
+from bot.models import TeamMember, Workspace
 
 # In single-workspace mode (one bot token) and in the console every request shares one store,
 # so the CLI and Slack see the same fund, teams and settings whatever the team id says.
@@ -41,6 +41,13 @@ def workspace_key(settings: Settings, team_id: str | None) -> str:
     if settings.slack_mode == "oauth" and team_id:
         return team_id
     return SINGLE_WORKSPACE
+
+
+def is_bot_admin(db: Database, workspace_id: str, user_id: str) -> bool:
+    """True when `user_id` was made a bot admin of the workspace (`warroom team add --admin`)."""
+    with db.session() as session:
+        row = session.get(TeamMember, (workspace_id, user_id))
+        return bool(row and row.is_admin)
 
 
 def ensure_workspace(db: Database, workspace_id: str, name: str | None = None) -> None:

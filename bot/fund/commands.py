@@ -1,4 +1,5 @@
-"""`/fund` for Slack and the console: parse the words, call the ledger, render the answer."""
+"""`/fund` for Slack and the console, and the fund's sections of the digest and the App
+Home: read the ledger, render the answer."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import difflib
 
 from slack_sdk.models.blocks import Block
 
-from bot.commands import Invocation, Reply
+from bot.core.context import Context
+from bot.core.render import Reply
 from bot.fund import ledger as fund
 from bot.fund import render
 
@@ -20,8 +22,8 @@ HELP = """\
 `/fund budget YEAR AMOUNT` set the year's growth budget (admins); the pool is FUND_POOL_PCT of it"""
 
 
-def fund_command(text: str, invocation: Invocation, slack_admin: bool = False) -> Reply:
-    """Answer `/fund ...`; `slack_admin` says the person is a Slack workspace admin or owner."""
+def fund_command(text: str, ctx: Context) -> Reply:
+    """Answer `/fund ...`."""
     word, _, rest = text.strip().partition(" ")
     word, rest = word.lower(), rest.strip()
     if word == "propose":
@@ -29,15 +31,13 @@ def fund_command(text: str, invocation: Invocation, slack_admin: bool = False) -
         return Reply(modal=render.proposal_modal())
     try:
         if word in ("", "pool", "summary") or (word.isdigit() and len(word) == 4 and not rest):
-            return _summary(invocation, int(word) if word.isdigit() else None)
+            return _summary(ctx, int(word) if word.isdigit() else None)
         if word == "list":
-            return _list(rest, invocation)
+            return _list(rest, ctx)
         if word == "history":
-            return _history(rest, invocation)
+            return _history(rest, ctx)
         if word == "budget":
-            # Someone at the console runs the bot's own machine: they administer it.
-            admin = slack_admin or invocation.surface == "console"
-            return _budget(rest, invocation, admin)
+            return _budget(rest, ctx)
         if word == "help":
             return Reply.text(HELP)
     except fund.FundError as problem:
@@ -47,21 +47,19 @@ def fund_command(text: str, invocation: Invocation, slack_admin: bool = False) -
     return Reply.error(f"There is no /fund {word}.{hint} Try /fund help.")
 
 
-def _summary(invocation: Invocation, year: int | None) -> Reply:
-    settings = invocation.settings
-    year = year or fund.current_year(settings, invocation.clock)
-    summary = fund.fund_summary(invocation.db, invocation.workspace_id, year)
-    return Reply(message=render.summary_message(summary, year, settings.currency))
+def _summary(ctx: Context, year: int | None) -> Reply:
+    year = year or fund.current_year(ctx)
+    summary = fund.fund_summary(ctx, year)
+    return Reply(message=render.summary_message(summary, year, ctx.settings.currency))
 
 
-def _list(rest: str, invocation: Invocation) -> Reply:
-    settings = invocation.settings
+def _list(rest: str, ctx: Context) -> Reply:
+    settings = ctx.settings
     chosen = fund.parse_list_filter(rest)
     proposals = fund.list_proposals(
-        invocation.db,
-        invocation.workspace_id,
+        ctx,
         status=chosen.status,
-        user_id=invocation.user_id if chosen.mine else None,
+        user_id=ctx.actor if chosen.mine else None,
         year=chosen.year,
     )
     what = "My proposals" if chosen.mine else "Proposals"
@@ -71,47 +69,45 @@ def _list(rest: str, invocation: Invocation) -> Reply:
     return Reply(message=message)
 
 
-def _history(rest: str, invocation: Invocation) -> Reply:
+def _history(rest: str, ctx: Context) -> Reply:
     number = rest.strip().lstrip("#")
     if not number.isdigit():
         raise fund.FundError("Say which proposal, e.g. /fund history 12 (/fund list shows ids).")
-    settings = invocation.settings
-    proposal, events = fund.proposal_history(invocation.db, invocation.workspace_id, int(number))
+    settings = ctx.settings
+    proposal, events = fund.proposal_history(ctx, int(number))
     return Reply(
         message=render.history_message(proposal, events, settings.fund_approval, settings.currency)
     )
 
 
-def _budget(rest: str, invocation: Invocation, admin: bool) -> Reply:
+def _budget(rest: str, ctx: Context) -> Reply:
     parts = rest.split(maxsplit=1)
     if len(parts) != 2 or not parts[0].isdigit():
         raise fund.FundError("Write it as /fund budget YEAR AMOUNT, e.g. /fund budget 2027 12m.")
-    settings = invocation.settings
-    summary = fund.set_budget(
-        invocation.db,
-        settings,
-        invocation.workspace_id,
-        int(parts[0]),
-        parts[1],
-        invocation.user_id or "console",
-        slack_admin=admin,
-        clock=invocation.clock,
-    )
-    return Reply(message=render.budget_set_message(summary, settings.currency))
+    summary = fund.set_budget(ctx, int(parts[0]), parts[1])
+    return Reply(message=render.budget_set_message(summary, ctx.settings.currency))
 
 
-def home_section(invocation: Invocation) -> list[Block]:
+def home_section(ctx: Context) -> list[Block]:
     """The App Home fund section for the person looking: pool, waiting for them, theirs."""
-    settings = invocation.settings
-    year = fund.current_year(settings, invocation.clock)
-    db, workspace = invocation.db, invocation.workspace_id
-    user = invocation.user_id or ""
-    mode = settings.fund_approval
+    settings = ctx.settings
+    year = fund.current_year(ctx)
     return render.home_blocks(
-        fund.fund_summary(db, workspace, year),
+        fund.fund_summary(ctx, year),
         year,
-        fund.awaiting(db, workspace, user, mode),
-        fund.list_proposals(db, workspace, user_id=user, limit=10) if user else [],
-        mode,
+        fund.awaiting(ctx),
+        fund.list_proposals(ctx, user_id=ctx.actor, limit=10) if ctx.actor else [],
+        settings.fund_approval,
         settings.currency,
     )
+
+
+def digest_lines(ctx: Context) -> list[str]:
+    """The digest's fund lines: the pool with its bar and the proposals waiting for a decision."""
+    settings = ctx.settings
+    year = fund.current_year(ctx)
+    summary = fund.fund_summary(ctx, year)
+    pending = []
+    if summary is not None:
+        pending = fund.list_proposals(ctx, status="pending", year=year, limit=6)
+    return render.digest_lines(summary, year, pending, settings.fund_approval, settings.currency)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -20,8 +20,8 @@ from sqlalchemy import Numeric, and_, bindparam, delete, func, or_, select, upda
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.clock import SYSTEM_CLOCK, Clock
-from bot.core.db import Database
+from bot.core.clock import naive_utc
+from bot.core.context import Context
 from bot.core.money import MoneyError, cents, money_text, parse_decimal
 from bot.core.settings import Settings
 from bot.core.workspace import ensure_workspace
@@ -178,6 +178,11 @@ class ProposalDraft:
     end_date: str | None = None
 
     @classmethod
+    def from_values(cls, values: dict[str, Any]) -> ProposalDraft:
+        """The form as submitted: the modal's values by block id (the FIELDS)."""
+        return cls(**{name: _text_or_none(values.get(name)) for name in FIELDS})
+
+    @classmethod
     def of(cls, proposal: ProposalView) -> ProposalDraft:
         """The form filled with a stored proposal (for editing)."""
         return cls(
@@ -192,6 +197,10 @@ class ProposalDraft:
             start_date=proposal.start_date.isoformat(),
             end_date=proposal.end_date.isoformat(),
         )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -230,23 +239,13 @@ class CompletionInput:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _now(clock: Clock) -> datetime:
-    # Timestamps are stored as naive UTC, like every other table of the bot.
-    return clock.now().astimezone(UTC).replace(tzinfo=None)
+def _now(ctx: Context) -> datetime:
+    return naive_utc(ctx.clock.now())
 
 
 def _amount_param(amount: Decimal) -> Any:
     # Bound as NUMERIC so PostgreSQL adds exactly; round() keeps SQLite's REAL column on cents.
     return bindparam(None, amount, type_=_EXACT)
-
-
-def _is_admin(session: Session, workspace_id: str, user_id: str | None, slack_admin: bool) -> bool:
-    if slack_admin:
-        return True
-    if not user_id:
-        return False
-    row = session.get(TeamMemberRow, (workspace_id, user_id))
-    return bool(row and row.is_admin)
 
 
 def _fund_for_year(session: Session, workspace_id: str, year: int, lock: bool) -> Fund | None:
@@ -356,12 +355,13 @@ def _check_submitter(row: Proposal, actor: str, what: str) -> None:
         raise FundError(f"Only the submitter can {what} this proposal.")
 
 
-def _check_completer(
-    session: Session, workspace_id: str, row: Proposal, actor: str, slack_admin: bool
-) -> None:
-    """FundError unless `actor` may mark the proposal completed and it is approved."""
-    involved = actor in (row.submitter, row.marketing_sponsor, row.operations_sponsor)
-    if not involved and not _is_admin(session, workspace_id, actor, slack_admin):
+def _involved(row: Proposal, actor: str | None) -> bool:
+    return actor in (row.submitter, row.marketing_sponsor, row.operations_sponsor)
+
+
+def _check_completer(ctx: Context, row: Proposal) -> None:
+    """FundError unless the actor may mark the proposal completed and it is approved."""
+    if not _involved(row, ctx.actor) and not ctx.is_admin:
         raise FundError(NOT_COMPLETER)
     if row.status != "approved":
         raise FundError(
@@ -476,17 +476,7 @@ def _budget_too_low(
     return message + "."
 
 
-def set_budget(
-    db: Database,
-    settings: Settings,
-    workspace_id: str,
-    year: int,
-    amount: str | float | Decimal,
-    actor: str,
-    *,
-    slack_admin: bool = False,
-    clock: Clock = SYSTEM_CLOCK,
-) -> FundSummary:
+def set_budget(ctx: Context, year: int, amount: str | float | Decimal) -> FundSummary:
     """Set `year`'s growth budget (admins); refused when the pool would fall below approved."""
     if not 2000 <= int(year) <= 2100:
         raise FundError(f"{year} is not a budget year; use a year such as 2027.")
@@ -494,13 +484,15 @@ def set_budget(
         budget = amount if isinstance(amount, Decimal) else parse_decimal(str(amount))
     except MoneyError as error:
         raise FundError(f"Budget: {error}") from None
+    settings, workspace_id = ctx.settings, ctx.workspace_id
     pool = pool_of(budget, settings.fund_pool_pct)
-    ensure_workspace(db, workspace_id)
+    # Asked before the write transaction: the answer may come from Slack (users.info).
+    if not ctx.is_admin:
+        raise FundError(NOT_ADMIN)
+    ensure_workspace(ctx.db, workspace_id)
     for attempt in range(2):
         try:
-            with db.write() as session:
-                if not _is_admin(session, workspace_id, actor, slack_admin):
-                    raise FundError(NOT_ADMIN)
+            with ctx.db.write() as session:
                 fund = _fund_for_year(session, workspace_id, year, lock=True)
                 if fund is not None and cents(fund.approved) > pool:
                     raise FundError(_budget_too_low(settings, year, budget, pool, fund.approved))
@@ -510,8 +502,8 @@ def set_budget(
                 fund.budget = float(budget)
                 fund.pool_pct = settings.fund_pool_pct
                 fund.pool = float(pool)
-                fund.updated_by = actor
-                fund.updated_at = _now(clock)
+                fund.updated_by = ctx.actor or ctx.surface
+                fund.updated_at = _now(ctx)
                 session.flush()
                 return _summary(session, fund)
         except IntegrityError:
@@ -521,16 +513,16 @@ def set_budget(
     raise AssertionError("unreachable")
 
 
-def fund_summary(db: Database, workspace_id: str, year: int) -> FundSummary | None:
+def fund_summary(ctx: Context, year: int) -> FundSummary | None:
     """The pool of `year`, or None when no budget is set for it."""
-    with db.session() as session:
-        fund = _fund_for_year(session, workspace_id, year, lock=False)
+    with ctx.db.session() as session:
+        fund = _fund_for_year(session, ctx.workspace_id, year, lock=False)
         return _summary(session, fund) if fund else None
 
 
-def current_year(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> int:
+def current_year(ctx: Context) -> int:
     """This year in the workspace's time zone."""
-    return clock.today(settings.tz).year
+    return ctx.clock.today(ctx.settings.tz).year
 
 
 # ----------------------------------------------------------------------------- proposing
@@ -559,16 +551,13 @@ def _parse_date(text: str | None) -> date | None:
 
 
 def validate_proposal(
-    db: Database,
-    settings: Settings,
-    workspace_id: str,
-    draft: ProposalDraft,
-    session: Session | None = None,
+    ctx: Context, draft: ProposalDraft, session: Session | None = None
 ) -> ProposalInput:
     """The checked form, or InvalidInput with one message per field that needs a change."""
     if session is None:
-        with db.session() as own:
-            return validate_proposal(db, settings, workspace_id, draft, own)
+        with ctx.db.session() as own:
+            return validate_proposal(ctx, draft, own)
+    settings, workspace_id = ctx.settings, ctx.workspace_id
     errors: dict[str, str] = {}
     title, problem, plan = (_clean_text(v) for v in (draft.title, draft.problem, draft.plan))
     for name, value, label in (
@@ -667,20 +656,15 @@ def validate_proposal(
     )
 
 
-def submit_proposal(
-    db: Database,
-    settings: Settings,
-    workspace_id: str,
-    submitter: str,
-    draft: ProposalDraft,
-    clock: Clock = SYSTEM_CLOCK,
-) -> ProposalView:
-    """Check the form and store it as a pending proposal (InvalidInput names each problem)."""
-    now = _now(clock)
-    with db.write() as session:
-        checked = validate_proposal(db, settings, workspace_id, draft, session)
+def submit_proposal(ctx: Context, draft: ProposalDraft) -> ProposalView:
+    """Check the form and store it as the actor's pending proposal (InvalidInput names each
+    problem)."""
+    now = _now(ctx)
+    submitter = ctx.actor or ctx.surface
+    with ctx.db.write() as session:
+        checked = validate_proposal(ctx, draft, session)
         row = Proposal(
-            workspace_id=workspace_id,
+            workspace_id=ctx.workspace_id,
             submitter=submitter,
             status="pending",
             created_at=now,
@@ -693,18 +677,11 @@ def submit_proposal(
         return _view(session, row)
 
 
-def resubmit_proposal(
-    db: Database,
-    settings: Settings,
-    workspace_id: str,
-    proposal_id: int,
-    actor: str,
-    draft: ProposalDraft,
-    clock: Clock = SYSTEM_CLOCK,
-) -> ProposalView:
+def resubmit_proposal(ctx: Context, proposal_id: int, draft: ProposalDraft) -> ProposalView:
     """Store the submitter's edit of a proposal with changes requested; it is pending again."""
-    now = _now(clock)
-    with db.write() as session:
+    now = _now(ctx)
+    workspace_id, actor = ctx.workspace_id, ctx.actor or ""
+    with ctx.db.write() as session:
         row, _fund = _lock(session, workspace_id, proposal_id)
         _check_submitter(row, actor, "edit and resubmit")
         if row.status != "changes_requested":
@@ -712,7 +689,7 @@ def resubmit_proposal(
                 f"Only a proposal with changes requested can be resubmitted; #{row.id} is "
                 f"{row.status.replace('_', ' ')}."
             )
-        checked = validate_proposal(db, settings, workspace_id, draft, session)
+        checked = validate_proposal(ctx, draft, session)
         if checked.fund_id != row.fund_id:
             session.scalars(select(Fund).where(Fund.id == checked.fund_id).with_for_update()).one()
         if not _move(session, row.id, "changes_requested", "pending", now, **checked.columns()):
@@ -723,9 +700,9 @@ def resubmit_proposal(
         return _view(session, _load(session, workspace_id, row.id))
 
 
-def set_message(db: Database, proposal_id: int, channel: str, ts: str) -> None:
+def set_message(ctx: Context, proposal_id: int, channel: str, ts: str) -> None:
     """Remember where the proposal's fund-channel message is, for updates in place."""
-    with db.session() as session, session.begin():
+    with ctx.db.session() as session, session.begin():
         session.execute(
             update(Proposal)
             .where(Proposal.id == proposal_id)
@@ -749,18 +726,12 @@ def _check_decider(session: Session, row: Proposal, actor: str, verb: str) -> Te
     return person
 
 
-def approve(
-    db: Database,
-    settings: Settings,
-    workspace_id: str,
-    proposal_id: int,
-    actor: str,
-    clock: Clock = SYSTEM_CLOCK,
-) -> Outcome:
-    """Record `actor`'s approval; the last one needed commits the amount from the pool."""
-    now = _now(clock)
+def approve(ctx: Context, proposal_id: int) -> Outcome:
+    """Record the actor's approval; the last one needed commits the amount from the pool."""
+    now = _now(ctx)
+    settings, workspace_id, actor = ctx.settings, ctx.workspace_id, ctx.actor or ""
     currency = settings.currency
-    with db.write() as session:
+    with ctx.db.write() as session:
         row, fund = _lock(session, workspace_id, proposal_id)
         if row.status != "pending":
             raise FundError(_decided_message(session, row))
@@ -835,20 +806,14 @@ def _check_reason(reason: str | None, what: str) -> str:
 
 
 def _decide(
-    db: Database,
-    workspace_id: str,
-    proposal_id: int,
-    actor: str,
-    reason: str | None,
-    to_state: str,
-    verb: str,
-    clock: Clock,
+    ctx: Context, proposal_id: int, reason: str | None, to_state: str, verb: str
 ) -> Outcome:
     text = _check_reason(
         reason, "what to change" if to_state == "changes_requested" else "what happened"
     )
-    now = _now(clock)
-    with db.write() as session:
+    now = _now(ctx)
+    workspace_id, actor = ctx.workspace_id, ctx.actor or ""
+    with ctx.db.write() as session:
         row, _fund = _lock(session, workspace_id, proposal_id)
         if row.status != "pending":
             raise FundError(_decided_message(session, row))
@@ -861,45 +826,21 @@ def _decide(
     return Outcome(proposal=view, message=f"{done}; the submitter gets a DM.", final=True)
 
 
-def reject(
-    db: Database,
-    settings: Settings,
-    workspace_id: str,
-    proposal_id: int,
-    actor: str,
-    reason: str | None,
-    clock: Clock = SYSTEM_CLOCK,
-) -> Outcome:
+def reject(ctx: Context, proposal_id: int, reason: str | None) -> Outcome:
     """Reject a pending proposal with a reason (approvers who are not involved)."""
-    return _decide(db, workspace_id, proposal_id, actor, reason, "rejected", "reject", clock)
+    return _decide(ctx, proposal_id, reason, "rejected", "reject")
 
 
-def request_changes(
-    db: Database,
-    settings: Settings,
-    workspace_id: str,
-    proposal_id: int,
-    actor: str,
-    reason: str | None,
-    clock: Clock = SYSTEM_CLOCK,
-) -> Outcome:
+def request_changes(ctx: Context, proposal_id: int, reason: str | None) -> Outcome:
     """Send a pending proposal back to its submitter with what to change."""
-    return _decide(
-        db, workspace_id, proposal_id, actor, reason, "changes_requested", "decide on", clock
-    )
+    return _decide(ctx, proposal_id, reason, "changes_requested", "decide on")
 
 
-def withdraw(
-    db: Database,
-    settings: Settings,
-    workspace_id: str,
-    proposal_id: int,
-    actor: str,
-    clock: Clock = SYSTEM_CLOCK,
-) -> Outcome:
+def withdraw(ctx: Context, proposal_id: int) -> Outcome:
     """The submitter takes back a proposal that is not decided yet."""
-    now = _now(clock)
-    with db.write() as session:
+    now = _now(ctx)
+    workspace_id, actor = ctx.workspace_id, ctx.actor or ""
+    with ctx.db.write() as session:
         row, _fund = _lock(session, workspace_id, proposal_id)
         _check_submitter(row, actor, "withdraw")
         if row.status not in OPEN_STATES:
@@ -945,24 +886,23 @@ def validate_completion(
 
 
 def complete(
-    db: Database,
-    settings: Settings,
-    workspace_id: str,
+    ctx: Context,
     proposal_id: int,
-    actor: str,
     actual_spend: str | None,
     metric_value: str | None,
     note: str | None,
-    *,
-    slack_admin: bool = False,
-    clock: Clock = SYSTEM_CLOCK,
 ) -> Outcome:
     """Mark an approved proposal completed; the unspent part goes back to the pool."""
-    now = _now(clock)
-    currency = settings.currency
-    with db.write() as session:
+    now = _now(ctx)
+    workspace_id, actor = ctx.workspace_id, ctx.actor or ""
+    currency = ctx.settings.currency
+    with ctx.db.session() as session:
+        if not _involved(_load(session, workspace_id, proposal_id), actor):
+            # Asked before the write transaction: the answer may come from Slack (users.info).
+            _ = ctx.is_admin
+    with ctx.db.write() as session:
         row, fund = _lock(session, workspace_id, proposal_id)
-        _check_completer(session, workspace_id, row, actor, slack_admin)
+        _check_completer(ctx, row)
         done = validate_completion(float(row.amount), actual_spend, metric_value, note)
         unspent = cents(row.amount) - done.actual_spend
         metric = find_metric(row.impact_metric)
@@ -1009,18 +949,16 @@ def complete(
 # ----------------------------------------------------------------------------- reading
 
 
-def get_proposal(db: Database, workspace_id: str, proposal_id: int) -> ProposalView:
+def get_proposal(ctx: Context, proposal_id: int) -> ProposalView:
     """One proposal; FundError when the workspace has no such proposal."""
-    with db.session() as session:
-        return _view(session, _load(session, workspace_id, proposal_id))
+    with ctx.db.session() as session:
+        return _view(session, _load(session, ctx.workspace_id, proposal_id))
 
 
-def proposal_history(
-    db: Database, workspace_id: str, proposal_id: int
-) -> tuple[ProposalView, list[Event]]:
+def proposal_history(ctx: Context, proposal_id: int) -> tuple[ProposalView, list[Event]]:
     """A proposal and its audit trail, oldest first."""
-    with db.session() as session:
-        row = _load(session, workspace_id, proposal_id)
+    with ctx.db.session() as session:
+        row = _load(session, ctx.workspace_id, proposal_id)
         events = session.scalars(
             select(ProposalEvent)
             .where(ProposalEvent.proposal_id == row.id)
@@ -1070,15 +1008,14 @@ def parse_list_filter(text: str) -> ListFilter:
 
 
 def list_proposals(
-    db: Database,
-    workspace_id: str,
+    ctx: Context,
     status: str | None = None,
     user_id: str | None = None,
     year: int | None = None,
     limit: int = 40,
 ) -> list[ProposalView]:
     """Proposals newest first, optionally by status, by year, or involving `user_id`."""
-    statement = select(Proposal).where(Proposal.workspace_id == workspace_id)
+    statement = select(Proposal).where(Proposal.workspace_id == ctx.workspace_id)
     if status:
         statement = statement.where(Proposal.status == status)
     if user_id:
@@ -1092,13 +1029,15 @@ def list_proposals(
     if year:
         statement = statement.join(Fund, Fund.id == Proposal.fund_id).where(Fund.year == year)
     statement = statement.order_by(Proposal.id.desc()).limit(limit)
-    with db.session() as session:
+    with ctx.db.session() as session:
         return [_view(session, row) for row in session.scalars(statement).all()]
 
 
-def awaiting(db: Database, workspace_id: str, user_id: str, mode: str) -> list[ProposalView]:
-    """Pending proposals `user_id` may approve: they approve for a team still needed."""
-    with db.session() as session:
+def awaiting(ctx: Context) -> list[ProposalView]:
+    """Pending proposals the actor may approve: they approve for a team still needed."""
+    workspace_id, user_id = ctx.workspace_id, ctx.actor or ""
+    mode = ctx.settings.fund_approval
+    with ctx.db.session() as session:
         person = session.get(TeamMemberRow, (workspace_id, user_id))
         if person is None or not person.is_approver:
             return []
@@ -1126,21 +1065,14 @@ def awaiting(db: Database, workspace_id: str, user_id: str, mode: str) -> list[P
     return [v for v in views if mode != "single" or not v.approvals]
 
 
-def refusal(
-    db: Database,
-    workspace_id: str,
-    proposal_id: int,
-    user_id: str,
-    action: str,
-    *,
-    slack_admin: bool = False,
-) -> str | None:
+def refusal(ctx: Context, proposal_id: int, action: str) -> str | None:
     """Why `user_id` may not start `action` ("decide", "edit", "complete") now, or None.
 
     Read-only: used after a modal has opened, so a person who may not act is told at once
     instead of after filling in the form. The write itself checks again.
     """
-    with db.session() as session:
+    workspace_id, user_id = ctx.workspace_id, ctx.actor or ""
+    with ctx.db.session() as session:
         try:
             row = _load(session, workspace_id, proposal_id)
             if action == "decide":
@@ -1155,7 +1087,7 @@ def refusal(
                         f"{row.status.replace('_', ' ')}."
                     )
             elif action == "complete":
-                _check_completer(session, workspace_id, row, user_id, slack_admin)
+                _check_completer(ctx, row)
         except FundError as error:
             return str(error)
     return None

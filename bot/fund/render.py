@@ -24,9 +24,6 @@ from bot.core.money import money_text
 from bot.metrics.registry import METRICS, find_metric
 
 if TYPE_CHECKING:
-    from bot.core.clock import Clock
-    from bot.core.db import Database
-    from bot.core.settings import Settings
     from bot.fund import Event, FundSummary, ProposalDraft, ProposalView
 
 # Buttons.
@@ -389,42 +386,6 @@ def proposal_modal(draft: ProposalDraft | None = None, proposal_id: int | None =
     ).to_dict()
 
 
-def _field_value(field: dict[str, Any]) -> str | None:
-    for key in ("value", "selected_user", "selected_date"):
-        if field.get(key):
-            return str(field[key])
-    option = field.get("selected_option")
-    if option:
-        return str(option.get("value"))
-    return None
-
-
-def form_values(state_values: dict[str, Any]) -> dict[str, str | None]:
-    """A submitted modal's values by block id (text, selected user, date or option)."""
-    values: dict[str, str | None] = {}
-    for block_id, actions in (state_values or {}).items():
-        for field in (actions or {}).values():
-            values[block_id] = _field_value(field or {})
-    return values
-
-
-def draft_from_state(state_values: dict[str, Any]) -> ProposalDraft:
-    """The proposal form as submitted."""
-    from bot.fund import FIELDS, ProposalDraft
-
-    values = form_values(state_values)
-    return ProposalDraft(**{name: values.get(name) for name in FIELDS})
-
-
-def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
-    """A modal's private_metadata (the proposal id, the decision kind)."""
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def reason_modal(proposal_id: int, kind: str) -> dict[str, Any]:
     """Ask why a proposal is rejected ("reject") or what should change ("changes")."""
     reject = kind == "reject"
@@ -585,20 +546,19 @@ def home_blocks(
     return out
 
 
-def digest_lines(db: Database, workspace_id: str, settings: Settings, clock: Clock) -> list[str]:
-    """The digest's fund lines: the pool with its bar and the proposals waiting for a decision."""
-    from bot.core.workspace import effective_settings
-    from bot.fund import ledger as fund
-
-    settings = effective_settings(db, settings, workspace_id)
-    year = fund.current_year(settings, clock)
-    summary = fund.fund_summary(db, workspace_id, year)
+def digest_lines(
+    summary: FundSummary | None,
+    year: int,
+    pending: list[ProposalView],
+    mode: str,
+    currency: str,
+) -> list[str]:
+    """The digest's fund lines: the pool with its bar and up to five pending proposals."""
     if summary is None:
         return [no_budget_text(year)]
-    lines = summary_text(summary, settings.currency).split("\n")
-    pending = fund.list_proposals(db, workspace_id, status="pending", year=year, limit=6)
+    lines = summary_text(summary, currency).split("\n")
     for proposal in pending[:5]:
-        lines.append(_list_line(proposal, settings.fund_approval, settings.currency))
+        lines.append(_list_line(proposal, mode, currency))
     if len(pending) > 5:
         lines.append("_…more with `/fund list status=pending`_")
     lines.append("`/fund propose` to ask for money")

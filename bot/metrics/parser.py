@@ -25,10 +25,10 @@ from bot.metrics.registry import (
     Metric,
     find_metric,
     metric_names,
+    slash_commands,
 )
 from bot.models import Campaign, Channel
 
-METRIC_COMMANDS = {"/ltv": "ltv", "/cac": "cac", "/roi": "roi", "/retention": "retention"}
 GENERIC_COMMANDS = ("/metric", "/metrics", "metric", "metrics")
 KEYS = {
     "channel": "channel",
@@ -261,7 +261,7 @@ def is_metric_question(text: str) -> bool:
     words = text.translate(_WIDE).strip().lower().split()
     if not words:
         return True
-    return not words[0].startswith("/") or words[0] in (*METRIC_COMMANDS, *GENERIC_COMMANDS)
+    return not words[0].startswith("/") or words[0] in (*slash_commands(), *GENERIC_COMMANDS)
 
 
 def _metric_from_word(word: str) -> tuple[Metric, int | None]:
@@ -488,16 +488,16 @@ def parse(text: str, catalog: Catalog, today: date) -> Query:
         raise QueryError("/metric list shows every metric; ask for one, e.g. /metric ltv")
     head, rest = words[0], words[1:]
     lowered = head.lower()
-    if lowered in METRIC_COMMANDS:
-        metric, day_n = _metric_from_word(METRIC_COMMANDS[lowered])
+    named = slash_commands()
+    if named.get(lowered):
+        metric, day_n = _metric_from_word(named[lowered])  # type: ignore[arg-type]
     elif lowered in GENERIC_COMMANDS:
         if not rest or "=" in rest[0]:
             raise QueryError("name a metric after /metric, e.g. /metric ltv_cac (or /metric list)")
         metric, day_n = _metric_from_word(rest[0])
         rest = rest[1:]
     elif lowered.startswith("/"):
-        commands = [*METRIC_COMMANDS, "/metric"]
-        raise QueryError(_unknown("command", head, commands))
+        raise QueryError(_unknown("command", head, list(named)))
     elif "=" in head:
         raise QueryError("start with a metric, e.g. ltv channel=tiktok (type /metric list)")
     else:

@@ -236,6 +236,16 @@ DAILY_MEASURES = (
 )
 
 
+# The slash command that names no metric itself: `/metric NAME ...` (and `/metric list`).
+GENERIC_COMMAND = "/metric"
+
+
+def slash_commands() -> dict[str, str | None]:
+    """Every metric slash command: the metric each one asks for (None for /metric)."""
+    named = {m.slash_command: m.name for m in METRICS if m.slash_command}
+    return {**named, GENERIC_COMMAND: None}
+
+
 def metric_names() -> list[str]:
     """Every metric name and alias, for suggestions."""
     return [word for metric in METRICS for word in (metric.name, *metric.aliases)]

@@ -1,30 +1,24 @@
-"""The app factory: the only place in bot/ that builds a Bolt App, and how it is served
-(HTTP behind waitress, a production WSGI server, or Socket Mode)."""
+"""The app factory: the one place that builds a Bolt App for the configured mode.
+
+Listeners are not imported here (they live above, in handlers/); the caller passes the
+function that registers them, so this package never depends on the listeners.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
-from bot.core.clock import SYSTEM_CLOCK, Clock
-from bot.core.context import Services
+from bot.core.context import Context
 from bot.core.db import Database
 from bot.core.settings import Settings
 from bot.slack.client import make_client
-
-log = logging.getLogger(__name__)
-
-__all__ = ["BOT_SCOPES", "Services", "create_app", "services_of"]
 
 BOT_SCOPES = (
     "commands",
@@ -43,11 +37,13 @@ OAUTH_STATE_SECONDS = 600
 # listeners ack and hand the answer to bot.slack.listener's own pool; the headroom is for
 # listeners that answer in place.
 LISTENER_THREADS = 32
+# Where a listener finds the bot's Context (without a workspace or actor yet) in Bolt's context.
+CONTEXT_KEY = "warroom"
 
 
-def services_of(context: BoltContext) -> Services:
-    """The Services a listener runs with."""
-    return context["services"]
+def base_context(context: BoltContext) -> Context:
+    """The Context the app was built with (settings, stores, clock), for a listener."""
+    return context[CONTEXT_KEY]
 
 
 def _oauth_settings(settings: Settings, db: Database) -> OAuthSettings:
@@ -67,12 +63,10 @@ def _listener_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt")
 
 
-def create_app(settings: Settings, db: Database | None = None, clock: Clock = SYSTEM_CLOCK) -> App:
-    """Build the Bolt App for the configured mode and register every listener from handlers/."""
-    from handlers import register_listeners
-
-    database = db or Database.from_settings(settings)
-    services = Services(settings=settings, db=database, clock=clock)
+def build_app(base: Context, register: Callable[[App], None]) -> App:
+    """A Bolt App for the configured mode (OAuth or one bot token), with the listeners that
+    `register` adds and `base` (settings, stores, clock) available to each of them."""
+    settings, database = base.env, base.db
     if settings.slack_mode == "oauth":
         client = make_client(settings, token="")
         # Each request's token comes from the installation store; a client token (even "")
@@ -95,76 +89,9 @@ def create_app(settings: Settings, db: Database | None = None, clock: Clock = SY
         )
 
     @app.middleware
-    def _inject_services(context: BoltContext, next: Any) -> None:  # noqa: A002 (Bolt's name)
-        context["services"] = services
+    def _inject_context(context: BoltContext, next: Any) -> None:  # noqa: A002 (Bolt's name)
+        context[CONTEXT_KEY] = base
         next()
 
-    register_listeners(app)
+    register(app)
     return app
-
-
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
-SERVER_THREADS = 16
-
-
-class SlackHttpApp:
-    """A WSGI app: GET /healthz answers; everything else goes to Bolt."""
-
-    def __init__(self, app: App) -> None:
-        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH:
-            body = json.dumps({"ok": True}).encode()
-            start_response(
-                "200 OK",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        return self._slack(environ, start_response)
-
-
-def make_http_server(app: App, host: str, port: int) -> Any:
-    """A waitress server for the app, not yet serving (call .run(); .close() stops it)."""
-    from waitress.server import create_server
-
-    # Listener work runs in Bolt's own thread pool after ack, so request threads stay free.
-    return create_server(
-        SlackHttpApp(app), host=host, port=port, threads=SERVER_THREADS, ident="warroom"
-    )
-
-
-def stop_http_server(server: Any, thread: threading.Thread | None = None) -> None:
-    """Stop a server made by make_http_server that runs in another thread, cleanly."""
-
-    def close_everything() -> None:
-        # Runs inside the server's own loop, so no socket is closed under a running select().
-        for dispatcher in list(server._map.values()):
-            dispatcher.close()
-
-    server.trigger.pull_trigger(close_everything)
-    if thread is not None:
-        thread.join(timeout=10)
-    server.task_dispatcher.shutdown()
-
-
-def serve(app: App, settings: Settings, host: str = "0.0.0.0") -> None:
-    """Serve until interrupted: Socket Mode with SLACK_APP_TOKEN, otherwise HTTP on PORT."""
-    if settings.slack_mode == "socket":
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        log.info("Connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
-        return
-    server = make_http_server(app, host, settings.port)
-    log.info(
-        "Serving Slack requests on http://%s:%s%s (%s mode)",
-        host,
-        server.effective_port,
-        EVENTS_PATH,
-        "OAuth, install at /slack/install"
-        if settings.slack_mode == "oauth"
-        else "single-workspace",
-    )
-    server.run()

@@ -1,10 +1,13 @@
-"""What every listener shares: who asked (an Invocation) and how a Reply reaches Slack."""
+"""What every listener shares: the Context of a request, the answer pool, delivering a Reply,
+reading a submitted modal, and the polite last line of defence."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -12,21 +15,43 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.commands import Invocation, Reply
+from bot.core.context import Context
+from bot.core.render import Reply, text_message
 from bot.core.workspace import workspace_key
-from bot.slack.app import services_of
+from bot.slack.app import base_context
 
 log = logging.getLogger(__name__)
 
-# Answers are computed here, not in Bolt's listener pool (five threads, which also run every
-# ack): a burst of slow questions then never delays the next request's ack past 3 seconds.
+SORRY = (
+    ":warning: Sorry, something went wrong on our side while answering that. "
+    "It has been logged; please try again in a minute."
+)
+# Answers are computed here, not in Bolt's listener pool (which also runs every ack): a burst
+# of slow questions then never delays the next request's ack past 3 seconds.
 ANSWER_THREADS = 16
 _answers = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
 
 
+def on_error(error: Exception, body: dict[str, Any], respond: Respond | None) -> None:
+    """Log the failure with what was asked, and tell the person (when Slack gave us a way)."""
+    what = body.get("command") or body.get("type") or body.get("event", {}).get("type")
+    log.error(
+        "Unhandled error for %s from user %s in team %s: %r",
+        what,
+        body.get("user_id") or body.get("user", {}).get("id"),
+        body.get("team_id") or body.get("team", {}).get("id"),
+        error,
+        exc_info=error,
+    )
+    if respond is not None and (body.get("response_url") or body.get("response_urls")):
+        try:
+            respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        except Exception:  # the apology itself failed; the log above has the story
+            log.exception("Could not tell the user about the error")
+
+
 def after_ack(work: Callable[[], None], body: dict[str, Any], respond: Respond | None) -> None:
     """Run `work` (everything after ack) in the answer pool; a failure gets the apology."""
-    from handlers.errors import on_error
 
     def run() -> None:
         try:
@@ -35,55 +60,6 @@ def after_ack(work: Callable[[], None], body: dict[str, Any], respond: Respond |
             on_error(error, body, respond)
 
     _answers.submit(run)
-
-
-def invocation(body: dict[str, Any], context: BoltContext) -> Invocation:
-    """The Invocation for a slash command, an interaction or an event payload."""
-    services = services_of(context)
-    team_id = body.get("team_id") or (body.get("team") or {}).get("id") or context.team_id
-    user = body.get("user") or {}
-    channel = body.get("channel") or {}
-    return Invocation(
-        services=services,
-        workspace_id=workspace_key(services.settings, team_id),
-        user_id=body.get("user_id")
-        or (user.get("id") if isinstance(user, dict) else user)
-        or context.user_id,
-        channel_id=body.get("channel_id")
-        or (channel.get("id") if isinstance(channel, dict) else channel)
-        or context.channel_id,
-        user_name=body.get("user_name") or (user.get("name") if isinstance(user, dict) else None),
-        team_id=team_id,
-        trigger_id=body.get("trigger_id"),
-    )
-
-
-def deliver(
-    reply: Reply,
-    *,
-    respond: Respond | None,
-    client: WebClient,
-    invocation: Invocation,
-) -> None:
-    """Send a Reply: open its modal (first: trigger ids expire), then post its message.
-
-    A public message goes to the channel with chat.postMessage; a private one goes through
-    the response_url when there is one, else as an ephemeral message.
-    """
-    if reply.modal is not None and invocation.trigger_id:
-        client.views_open(trigger_id=invocation.trigger_id, view=reply.modal)
-    if reply.message is None:
-        return
-    if reply.public and invocation.channel_id:
-        client.chat_postMessage(channel=invocation.channel_id, **reply.message)
-    elif respond is not None:
-        respond(**reply.message, response_type="ephemeral", replace_original=False)
-    elif invocation.channel_id and invocation.user_id:
-        client.chat_postEphemeral(
-            channel=invocation.channel_id, user=invocation.user_id, **reply.message
-        )
-    else:
-        log.warning("No way to deliver a reply for user %s", invocation.user_id)
 
 
 def is_slack_admin(client: WebClient, user_id: str | None) -> bool:
@@ -96,3 +72,109 @@ def is_slack_admin(client: WebClient, user_id: str | None) -> bool:
         log.warning("users.info failed for %s; treating them as not an admin", user_id)
         return False
     return bool(user.get("is_admin") or user.get("is_owner"))
+
+
+def _id(value: Any) -> str | None:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def context_of(
+    body: dict[str, Any], context: BoltContext, client: WebClient, actor: str | None = None
+) -> Context:
+    """The Context of a slash command, an interaction or an event: who acts (`actor`, else the
+    payload's user), in which workspace and channel; whether they are a Slack admin is asked
+    of Slack only when a rule needs it."""
+    base = base_context(context)
+    team_id = body.get("team_id") or _id(body.get("team")) or context.team_id
+    user = actor or body.get("user_id") or _id(body.get("user")) or context.user_id
+    return replace(
+        base,
+        workspace_id=workspace_key(base.env, team_id),
+        actor=user,
+        channel_id=body.get("channel_id") or _id(body.get("channel")) or context.channel_id,
+        trigger_id=body.get("trigger_id"),
+        surface="slack",
+        slack_admin_check=lambda: is_slack_admin(client, user),
+    )
+
+
+def deliver(reply: Reply, *, respond: Respond | None, client: WebClient, ctx: Context) -> None:
+    """Send a Reply: open its modal (first: trigger ids expire), then post its message.
+
+    A public message goes to the channel with chat.postMessage; a private one goes through
+    the response_url when there is one, else as an ephemeral message.
+    """
+    if reply.modal is not None and ctx.trigger_id:
+        client.views_open(trigger_id=ctx.trigger_id, view=reply.modal)
+    if reply.message is None:
+        return
+    if reply.public and ctx.channel_id:
+        client.chat_postMessage(channel=ctx.channel_id, **reply.message)
+    elif respond is not None:
+        respond(**reply.message, response_type="ephemeral", replace_original=False)
+    elif ctx.channel_id and ctx.actor:
+        client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.actor, **reply.message)
+    else:
+        log.warning("No way to deliver a reply for user %s", ctx.actor)
+
+
+def _element_value(element: dict[str, Any]) -> Any:
+    """What one input element of a submitted modal holds, whatever its type."""
+    for key in (
+        "value",
+        "selected_user",
+        "selected_date",
+        "selected_time",
+        "selected_conversation",
+    ):
+        if element.get(key) not in (None, ""):
+            return element[key]
+    if element.get("selected_option"):
+        return element["selected_option"].get("value")
+    if "selected_options" in element:
+        return [option["value"] for option in element.get("selected_options") or []]
+    return None
+
+
+def modal_values(view: dict[str, Any]) -> dict[str, Any]:
+    """A submitted modal's values by block id: text, user, date, time, channel, the chosen
+    option's value, or the list of checked options' values (None when left empty)."""
+    values: dict[str, Any] = {}
+    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
+        for element in (actions or {}).values():
+            values[block_id] = _element_value(element or {})
+    return values
+
+
+def tell(
+    text: str,
+    *,
+    ctx: Context,
+    client: WebClient,
+    respond: Respond | None = None,
+    body: dict[str, Any] | None = None,
+) -> None:
+    """A private note to the person who acted: in the channel they clicked in, else a DM."""
+    message = text_message(text)
+    try:
+        if respond is not None and (body or {}).get("response_url"):
+            respond(**message, response_type="ephemeral", replace_original=False)
+        elif ctx.actor:
+            client.chat_postMessage(channel=ctx.actor, **message)
+    except Exception:  # noqa: BLE001 (nothing else to do but log)
+        log.exception("Could not tell %s: %s", ctx.actor, text)
+
+
+def button_number(value: str | None) -> int | None:
+    """The number a button carries (a proposal id), or None when it carries none."""
+    text = str(value or "").strip().lstrip("#")
+    return int(text) if text.isdigit() else None
+
+
+def modal_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """A modal's private_metadata as a dict (empty when missing or not a JSON object)."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

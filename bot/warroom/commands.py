@@ -1,30 +1,48 @@
-"""`/warroom settings`, `/warroom team` and `/warroom digest`: the war room's command core.
+"""`/warroom help`, `settings`, `team` and `digest preview`: the war room's command answers.
 
-Each is a `(text, invocation, slack_admin=False) -> Reply` function, listed in
-bot.commands.WARROOM_SUBCOMMANDS; the Slack handler passes `slack_admin` after asking Slack
-(users.info) whether the person is a workspace admin or owner.
+Posting the digest (`/warroom digest now`) is the digest job's work (jobs/digest.py); the
+command table sends it there, and asks `digest_refusal` here who may do it.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Callable
 from typing import Any
 
-from bot.commands import Invocation, Reply
+from bot.core.context import Context
+from bot.core.render import Reply
 from bot.core.settings import SettingsError
+from bot.core.workspace import WORKSPACE_SETTINGS, save_settings
+from bot.warroom.compose import digest_payload
+from bot.warroom.forms import settings_modal, team_message
 from bot.warroom.team import TeamError, add_member, list_members, member, remove_member
 
-ADMIN_SUBCOMMANDS = ("settings", "team")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 
+HELP = """\
+*War Room*: ask for numbers, read the war room, spend the fund together.
 
-def is_admin(invocation: Invocation, slack_admin: bool = False) -> bool:
-    """Slack workspace admins and owners, bot admins (`warroom team add --admin`, the OAuth
-    installer), and the local console may change settings and the team."""
-    if invocation.surface == "console" or slack_admin:
-        return True
-    person = member(invocation.db, invocation.workspace_id, invocation.user_id or "")
-    return bool(person and person.is_admin)
+*Metrics* (answers are private; use *Share to channel* to show the team)
+`/ltv channel=tiktok` – lifetime value, last 30 complete days vs the 30 before
+`/cac channel=tiktok,douyin by=channel` – acquisition cost, broken down by channel
+`/roi period=2026-10` – return on spend for a calendar month
+`/retention d=1 since=14d grain=day` – next-day retention, day by day
+`/metric ltv_cac from=2026-09-01 to=2026-09-30 kind=paid` – any metric
+`/metric list` – every metric with its definition
+
+*Filters and options*: `channel=` `campaign=` `kind=paid|organic` `by=channel|campaign|kind`
+`since=14d` `period=2026-10` `from=` `to=` `grain=day|week|month` `vs=prev|yoy|none`
+
+*War room*
+`/warroom help` – this help
+`/warroom settings` – digest channel and time, alert thresholds (admins)
+`/warroom team` – who is in marketing and operations, and who approves
+`/warroom digest now` – post today's digest now
+
+*Innovation fund*
+`/fund propose` · `/fund list` · `/fund budget 2027 12000000` (admins)"""
 
 
 def parse_user(word: str) -> str | None:
@@ -42,75 +60,68 @@ def _not_admin() -> Reply:
     )
 
 
-def settings_command(text: str, invocation: Invocation, slack_admin: bool = False) -> Reply:
-    """Open the workspace settings form (admins)."""
-    from bot.warroom.render import settings_modal
+def help_command(text: str, ctx: Context) -> Reply:
+    """The list of commands with examples."""
+    return Reply.text(HELP)
 
-    if not is_admin(invocation, slack_admin):
+
+def settings_command(text: str, ctx: Context) -> Reply:
+    """Open the workspace settings form (admins); the console lists the values instead."""
+    if not ctx.is_admin:
         return _not_admin()
-    if invocation.surface == "console":
-        lines = [f"{name.upper()}={value}" for name, value in _current(invocation).items()]
+    if ctx.surface == "console":
+        lines = [f"{name.upper()}={value}" for name, value in current_settings(ctx).items()]
         heading = "Workspace settings (change them in Slack with /warroom settings)"
         return Reply.text("\n".join([heading, *lines]))
-    return Reply(modal=settings_modal(invocation.settings))
+    return Reply(modal=settings_modal(ctx.settings))
 
 
-def _current(invocation: Invocation) -> dict[str, Any]:
-    from bot.core.workspace import WORKSPACE_SETTINGS
+def current_settings(ctx: Context) -> dict[str, Any]:
+    """The values of the settings a workspace may change from Slack."""
+    return {name: getattr(ctx.settings, name) for name in WORKSPACE_SETTINGS}
 
-    return {name: getattr(invocation.settings, name) for name in WORKSPACE_SETTINGS}
 
-
-def save_workspace_settings(
-    invocation: Invocation, changes: dict[str, Any], slack_admin: bool = False
-) -> dict[str, Any]:
-    """Store the changed settings and re-plan the schedule; raises SettingsError or
-    PermissionError. Returns what actually changed."""
-    from bot.core.workspace import save_settings
-
-    if not is_admin(invocation, slack_admin):
+def save_workspace_settings(ctx: Context, changes: dict[str, Any]) -> dict[str, Any]:
+    """Store the changed settings (admins); returns what actually changed. Raises
+    SettingsError naming a bad value, or PermissionError."""
+    if not ctx.is_admin:
         raise PermissionError("only admins can change the settings")
-    current = _current(invocation)
+    current = current_settings(ctx)
     changed = {k: v for k, v in changes.items() if v is not None and current.get(k) != v}
     if changed:
-        save_settings(
-            invocation.db,
-            invocation.services.settings,
-            invocation.workspace_id,
-            changed,
-            invocation.user_id,
-        )
-        from jobs.scheduler import settings_changed
-
-        settings_changed(invocation.workspace_id)
+        save_settings(ctx.db, ctx.env, ctx.workspace_id, changed, ctx.actor)
     return changed
 
 
-def team_command(text: str, invocation: Invocation, slack_admin: bool = False) -> Reply:
+def team_command(text: str, ctx: Context) -> Reply:
     """`/warroom team`, `team add marketing|operations @user [approver]`, `team remove @user`."""
-    from bot.warroom.render import team_message
-
     words = text.split()
     action = words[0].lower() if words else "list"
-    admin = is_admin(invocation, slack_admin)
-    db, workspace = invocation.db, invocation.workspace_id
     if action in ("list", "show"):
-        return Reply(message=team_message(list_members(db, workspace), admin))
+        return Reply(message=team_message(list_members(ctx.db, ctx.workspace_id), ctx.is_admin))
     if action not in ("add", "remove"):
         return Reply.error(
             f"There is no /warroom team {action}. Use `/warroom team`, "
             "`/warroom team add marketing|operations @user [approver]` or "
             "`/warroom team remove @user`."
         )
-    if not admin:
+    if not ctx.is_admin:
         return _not_admin()
     if action == "remove":
-        user = parse_user(words[1]) if len(words) > 1 else None
-        if user is None:
-            return Reply.error("Say who to remove: `/warroom team remove @user`.")
-        if not remove_member(db, workspace, user):
-            return Reply.error(f"<@{user}> is not in marketing or operations.")
-        return Reply.text(f"<@{user}> is no longer in the war-room team.")
+        return _remove(words, ctx)
+    return _add(words, ctx)
+
+
+def _remove(words: list[str], ctx: Context) -> Reply:
+    user = parse_user(words[1]) if len(words) > 1 else None
+    if user is None:
+        return Reply.error("Say who to remove: `/warroom team remove @user`.")
+    if not remove_member(ctx.db, ctx.workspace_id, user):
+        return Reply.error(f"<@{user}> is not in marketing or operations.")
+    return Reply.text(f"<@{user}> is no longer in the war-room team.")
+
+
+def _add(words: list[str], ctx: Context) -> Reply:
     if len(words) < 3:
         return Reply.error("Use `/warroom team add marketing|operations @user [approver]`.")
     user = parse_user(words[2])
@@ -122,13 +133,13 @@ def team_command(text: str, invocation: Invocation, slack_admin: bool = False) -
         return Reply.error(f'Unknown option "{sorted(unknown)[0]}"; use approver and/or admin.')
     try:
         added = add_member(
-            db,
-            workspace,
+            ctx.db,
+            ctx.workspace_id,
             user,
             words[1],
             approver="approver" in flags,
             admin="admin" in flags,
-            by=invocation.user_id,
+            by=ctx.actor,
         )
     except TeamError as problem:
         return Reply.error(str(problem))
@@ -137,33 +148,48 @@ def team_command(text: str, invocation: Invocation, slack_admin: bool = False) -
     return Reply.text(f"<@{user}> is in {added.team}{suffix}.")
 
 
-def digest_command(text: str, invocation: Invocation, slack_admin: bool = False) -> Reply:
-    """`/warroom digest now` posts today's digest (once); `/warroom digest preview` shows it."""
-    from jobs.digest import digest_payload, send_digest
-
+def digest_command(text: str, ctx: Context) -> Reply:
+    """`/warroom digest preview` shows today's digest privately."""
     word = text.strip().lower() or "preview"
-    services = invocation.services
-    if word == "preview":
-        _digest, message, _settings = digest_payload(services, invocation.workspace_id)
-        return Reply(message=message)
-    if word != "now":
+    if word != "preview":
         return Reply.error("Use `/warroom digest now` (post it) or `/warroom digest preview`.")
-    person = member(invocation.db, invocation.workspace_id, invocation.user_id or "")
-    if person is None and not is_admin(invocation, slack_admin):
-        return Reply.error("Only war-room team members and admins can post the digest.")
-    outcome = send_digest(services, invocation.workspace_id, services.clock.now(), manual=True)
-    return Reply.text(outcome.message)
+    _digest, message = digest_payload(ctx)
+    return Reply(message=message)
 
 
-def answer(text: str, invocation: Invocation, slack_admin: bool = False) -> Reply | None:
-    """The answer to a war-room subcommand, or None when `text` is not one of them."""
+def digest_refusal(ctx: Context) -> str | None:
+    """Why the actor may not post the digest now, or None (team members and admins may)."""
+    if member(ctx.db, ctx.workspace_id, ctx.actor or "") is None and not ctx.is_admin:
+        return "Only war-room team members and admins can post the digest."
+    return None
+
+
+SUBCOMMANDS: dict[str, Callable[[str, Context], Reply]] = {
+    "help": help_command,
+    "settings": settings_command,
+    "team": team_command,
+    "digest": digest_command,
+}
+
+
+def wants_digest_now(text: str) -> bool:
+    """True for `/warroom digest now` (posting, which the digest job does)."""
+    return text.strip().lower().split() == ["digest", "now"]
+
+
+def warroom_command(text: str, ctx: Context) -> Reply:
+    """`/warroom <subcommand> ...`, dispatched through SUBCOMMANDS."""
     word, _, rest = text.strip().partition(" ")
-    handler = {"settings": settings_command, "team": team_command, "digest": digest_command}.get(
-        word.lower()
-    )
+    word = word.lower() or "help"
+    handler = SUBCOMMANDS.get(word)
     if handler is None:
-        return None
+        close = difflib.get_close_matches(word, list(SUBCOMMANDS), n=1)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        return Reply.error(
+            f"There is no /warroom {word}.{hint} "
+            f"Try: {', '.join(f'/warroom {w}' for w in SUBCOMMANDS)}."
+        )
     try:
-        return handler(rest.strip(), invocation, slack_admin)
+        return handler(rest.strip(), ctx)
     except SettingsError as problem:
         return Reply.error(str(problem))

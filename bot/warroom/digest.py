@@ -90,6 +90,8 @@ class Digest:
     # metric -> channel key -> [(day, value)], for the chart in the thread.
     trend: dict[str, dict[str, list[tuple[date, float | None]]]] = field(default_factory=dict)
     metrics: dict[str, Metric] = field(default_factory=dict)
+    # The fund's lines (pool, pending proposals), as the fund renders them.
+    fund_lines: list[str] = field(default_factory=list)
 
     @property
     def has_numbers(self) -> bool:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import case, insert, select
 
 from bot.core import runs
-from bot.core.clock import Clock
+from bot.core.clock import naive_utc
+from bot.core.context import Context
 from bot.core.db import Database
-from bot.core.settings import Settings
 from bot.models import Campaign, StandupUpdate
 from bot.warroom.team import Member, list_members, member
 
@@ -78,9 +78,9 @@ class StandupDay:
         return [m for m in self.missing if m.team == team]
 
 
-def standup_date(settings: Settings, clock: Clock) -> date:
+def standup_date(ctx: Context) -> date:
     """The day a stand-up update posted now belongs to (today in the workspace time zone)."""
-    return clock.today(settings.tz)
+    return ctx.clock.today(ctx.settings.tz)
 
 
 def campaign_choices(
@@ -123,9 +123,7 @@ def _team_member(db: Database, workspace_id: str, user_id: str) -> Member:
 
 
 def save_update(
-    db: Database,
-    workspace_id: str,
-    user_id: str,
+    ctx: Context,
     day: date,
     *,
     campaign_id: str | None = None,
@@ -134,9 +132,9 @@ def save_update(
     resources_ready: list[str] | tuple[str, ...] = (),
     resources_note: str | None = None,
     blockers: str | None = None,
-    now: datetime | None = None,
 ) -> Update:
-    """Save (or replace) `user_id`'s update for `day`; StandupError says what is wrong."""
+    """Save (or replace) the actor's update for `day`; StandupError says what is wrong."""
+    db, workspace_id, user_id = ctx.db, ctx.workspace_id, ctx.actor or ""
     person = _team_member(db, workspace_id, user_id)
     if runs.is_posted(db, workspace_id, "digest", day):
         raise StandupError(
@@ -172,8 +170,7 @@ def save_update(
         "resources": resources,
         "blockers": blockers,
     }
-    if now is not None:
-        values["updated_at"] = now.replace(tzinfo=None)
+    values["updated_at"] = naive_utc(ctx.clock.now())
     statement = _upsert(db.state.dialect.name).values(
         workspace_id=workspace_id, user_id=user_id, date=day, **values
     )
@@ -257,11 +254,10 @@ def standup_day(db: Database, workspace_id: str, day: date) -> StandupDay:
     return StandupDay(day, updates, missing)
 
 
-def form_for(
-    db: Database, workspace_id: str, user_id: str, day: date
-) -> tuple[Member, list[CampaignChoice], Update | None]:
-    """What the stand-up form needs: the person, the campaigns and their saved update.
+def form_for(ctx: Context, day: date) -> tuple[Member, list[CampaignChoice], Update | None]:
+    """What the stand-up form needs: the actor, the campaigns and their saved update.
     StandupError when they cannot post (not in a team, or the digest went out)."""
+    db, workspace_id, user_id = ctx.db, ctx.workspace_id, ctx.actor or ""
     person = _team_member(db, workspace_id, user_id)
     if runs.is_posted(db, workspace_id, "digest", day):
         raise StandupError(

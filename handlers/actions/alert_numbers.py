@@ -1,4 +1,4 @@
-""" "Show the numbers" on an alert: the metric behind it, privately, through the command core."""
+""" "Show the numbers" on an alert: the metric behind it, privately, through the command table."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.commands import answer_command, split_line
 from bot.metrics.render import query_of_button
-from bot.slack.listener import deliver, invocation
+from bot.slack.listener import context_of, deliver
 from bot.warroom.render import ALERT_NUMBERS_ACTION
+from handlers.commands.table import answer_line
 
 
 def handle_numbers(
@@ -24,10 +24,9 @@ def handle_numbers(
 ) -> None:
     """Answer the alert's command for the person who clicked."""
     ack()
-    asked = invocation(body, context)
-    command, text = split_line(query_of_button(action.get("value") or ""))
-    reply = answer_command(command, text, asked)
-    deliver(reply, respond=respond, client=client, invocation=asked)
+    ctx = context_of(body, context, client)
+    reply = answer_line(query_of_button(action.get("value") or ""), ctx)
+    deliver(reply, respond=respond, client=client, ctx=ctx)
 
 
 def register(app: App) -> None:

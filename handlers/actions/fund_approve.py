@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.fund import ledger as fund
+from bot import fund
 from bot.fund.render import APPROVE_ACTION
 from handlers.actions.fund_messages import decision_listener
 

@@ -7,10 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.fund import ledger as fund
+from bot import fund
 from bot.fund.render import EDIT_ACTION, loading_modal, notice_modal, proposal_modal
-from bot.slack.listener import after_ack, invocation
-from handlers.actions.fund_messages import proposal_id_of
+from bot.slack.listener import after_ack, button_number, context_of
 
 
 def handle_edit(
@@ -18,7 +17,7 @@ def handle_edit(
 ) -> None:
     """Open a placeholder at once (trigger ids expire), then fill it with the proposal."""
     ack()
-    proposal_id = proposal_id_of(action.get("value"))
+    proposal_id = button_number(action.get("value"))
     if proposal_id is None:
         return
     opened = client.views_open(
@@ -26,14 +25,12 @@ def handle_edit(
     )
 
     def check() -> None:
-        asked = invocation(body, context)
-        problem = fund.refusal(
-            asked.db, asked.workspace_id, proposal_id, asked.user_id or "", "edit"
-        )
+        ctx = context_of(body, context, client)
+        problem = fund.refusal(ctx, proposal_id, "edit")
         if problem:
             view = notice_modal("Edit proposal", problem)
         else:
-            proposal = fund.get_proposal(asked.db, asked.workspace_id, proposal_id)
+            proposal = fund.get_proposal(ctx, proposal_id)
             view = proposal_modal(fund.ProposalDraft.of(proposal), proposal_id)
         client.views_update(
             view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view

@@ -8,9 +8,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.commands import Chart, metric_chart
+from bot.metrics.commands import Chart, metric_chart
 from bot.metrics.render import CHART_ACTION, query_of_button
-from bot.slack.listener import after_ack, deliver, invocation
+from bot.slack.listener import after_ack, context_of, deliver
 
 
 def handle_chart(
@@ -23,19 +23,19 @@ def handle_chart(
 ) -> None:
     """Draw the chart and upload it to the channel (files_upload_v2), titled with the query."""
     ack()
-    asked = invocation(body, context)
+    ctx = context_of(body, context, client)
 
     def draw() -> None:
-        chart = metric_chart(query_of_button(action.get("value", "")), asked)
+        chart = metric_chart(query_of_button(action.get("value", "")), ctx)
         if not isinstance(chart, Chart):
-            deliver(chart, respond=respond, client=client, invocation=asked)
+            deliver(chart, respond=respond, client=client, ctx=ctx)
             return
         client.files_upload_v2(
-            channel=asked.channel_id,
+            channel=ctx.channel_id,
             content=chart.png,
             filename=chart.filename,
             title=chart.title,
-            initial_comment=f"{chart.title}, charted for <@{asked.user_id}>",
+            initial_comment=f"{chart.title}, charted for <@{ctx.actor}>",
         )
 
     after_ack(draw, body, respond)

@@ -8,9 +8,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.commands import share_metric
+from bot.metrics.commands import share_metric
 from bot.metrics.render import SHARE_ACTION, query_of_button
-from bot.slack.listener import after_ack, deliver, invocation
+from bot.slack.listener import after_ack, context_of, deliver
 
 
 def handle_share(
@@ -23,11 +23,11 @@ def handle_share(
 ) -> None:
     """Ask the question again and post the answer in the channel, saying who shared it."""
     ack()
-    asked = invocation(body, context)
+    ctx = context_of(body, context, client)
 
     def share() -> None:
-        reply = share_metric(query_of_button(action.get("value", "")), asked)
-        deliver(reply, respond=respond, client=client, invocation=asked)
+        reply = share_metric(query_of_button(action.get("value", "")), ctx)
+        deliver(reply, respond=respond, client=client, ctx=ctx)
 
     after_ack(share, body, respond)
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack.listener import invocation
+from bot.slack.listener import context_of
 from bot.warroom import standup
-from bot.warroom.render import STANDUP_OPEN_ACTION, loading_modal, standup_modal
-
-log = logging.getLogger(__name__)
+from bot.warroom.forms import loading_modal, standup_modal
+from bot.warroom.render import STANDUP_OPEN_ACTION
 
 
 def handle_open(
@@ -23,15 +21,13 @@ def handle_open(
     ack()
     opened = client.views_open(trigger_id=body["trigger_id"], view=loading_modal())
     view_id = opened["view"]["id"]
-    asked = invocation(body, context)
+    ctx = context_of(body, context, client)
     try:
         day = date.fromisoformat(action.get("value") or "")
     except ValueError:
-        day = standup.standup_date(asked.settings, asked.clock)
+        day = standup.standup_date(ctx)
     try:
-        person, campaigns, existing = standup.form_for(
-            asked.db, asked.workspace_id, asked.user_id or "", day
-        )
+        person, campaigns, existing = standup.form_for(ctx, day)
     except standup.StandupError as problem:
         client.views_update(view_id=view_id, view=loading_modal(str(problem)))
         return

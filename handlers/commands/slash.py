@@ -1,4 +1,4 @@
-"""Every slash command: ack at once, then answer through the command core."""
+"""Every slash command: ack at once, then answer through the command table."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from slack_bolt import Ack, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.commands import answer_command
-from bot.slack.listener import after_ack, deliver, invocation
+from bot.slack.listener import after_ack, context_of, deliver
+from handlers.commands.table import answer_command, opens_form
 
 
 def handle_command(
@@ -17,10 +17,15 @@ def handle_command(
 ) -> None:
     """Acknowledge within Slack's 3 seconds, before any database work, then answer."""
     ack()
-    asked = invocation(body, context)
+    ctx = context_of(body, context, client)
+    command, text = body["command"], body.get("text") or ""
 
     def answer() -> None:
-        reply = answer_command(body["command"], body.get("text") or "", asked)
-        deliver(reply, respond=respond, client=client, invocation=asked)
+        reply = answer_command(command, text, ctx)
+        deliver(reply, respond=respond, client=client, ctx=ctx)
 
-    after_ack(answer, body, respond)
+    if opens_form(command, text):
+        # Slack's trigger id lives 3 seconds: a form is opened here, not after a queue.
+        answer()
+    else:
+        after_ack(answer, body, respond)

@@ -8,8 +8,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.core.dedupe import first_delivery
-from bot.slack.app import services_of
-from bot.slack.listener import after_ack, invocation
+from bot.slack.listener import after_ack, context_of
 from bot.warroom.home import home_view
 
 
@@ -19,14 +18,12 @@ def handle_home_opened(
     """Publish the Home view (once per event_id: Slack retries deliveries)."""
     if event.get("tab", "home") != "home":
         return
-    services = services_of(context)
-    asked = invocation(body, context)
-    asked.user_id = event["user"]
+    ctx = context_of(body, context, client, actor=event["user"])
 
     def publish() -> None:
-        if not first_delivery(services.db, body["event_id"], services.clock.now()):
+        if not first_delivery(ctx.db, body["event_id"], ctx.clock.now()):
             return
-        client.views_publish(user_id=event["user"], view=home_view(asked))
+        client.views_publish(user_id=event["user"], view=home_view(ctx))
 
     after_ack(publish, body, None)
 

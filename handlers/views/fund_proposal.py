@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.fund import ledger as fund
-from bot.fund.render import PROPOSAL_VIEW, draft_from_state, metadata_of
-from bot.slack.listener import invocation
-from handlers.actions.fund_messages import dm_submitter, publish, tell
+from bot import fund
+from bot.fund.notify import after_submission
+from bot.fund.render import PROPOSAL_VIEW
+from bot.slack.listener import context_of, modal_metadata, modal_values, tell
 
 
 def handle_proposal(
@@ -21,19 +21,14 @@ def handle_proposal(
     Validation errors can only travel in the ack (response_action "errors"), so the ledger
     is asked before acking; that is one short transaction.
     """
-    asked = invocation(body, context)
-    draft = draft_from_state(view.get("state", {}).get("values", {}))
-    editing = metadata_of(view).get("id")
-    user = asked.user_id or ""
+    ctx = context_of(body, context, client)
+    draft = fund.ProposalDraft.from_values(modal_values(view))
+    editing = modal_metadata(view).get("id")
     try:
         if editing:
-            proposal = fund.resubmit_proposal(
-                asked.db, asked.settings, asked.workspace_id, int(editing), user, draft, asked.clock
-            )
+            proposal = fund.resubmit_proposal(ctx, int(editing), draft)
         else:
-            proposal = fund.submit_proposal(
-                asked.db, asked.settings, asked.workspace_id, user, draft, asked.clock
-            )
+            proposal = fund.submit_proposal(ctx, draft)
     except fund.InvalidInput as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -41,14 +36,7 @@ def handle_proposal(
         ack(response_action="errors", errors={"title": str(refused)})
         return
     ack()
-    problem = publish(client, asked, proposal)
-    if editing:
-        dm_submitter(client, asked, proposal, "Your proposal is resubmitted; approvals start over.")
-    where = asked.settings.fund_channel
-    note = f"Proposal #{proposal.id} is in {where}, waiting for approval."
-    if problem:
-        note = f"Proposal #{proposal.id} is saved, but {problem}; it is logged."
-    tell(note, asked=asked, client=client, respond=None, body=body)
+    tell(after_submission(client, ctx, proposal, edited=bool(editing)), ctx=ctx, client=client)
 
 
 def register(app: App) -> None:

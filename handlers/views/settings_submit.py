@@ -8,46 +8,19 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.core.settings import SettingsError
-from bot.slack.listener import invocation, is_slack_admin
-from bot.warroom import commands as warroom
-from bot.warroom.render import SETTINGS_CALLBACK, settings_saved_message
-
-FIELDS = (
-    "digest_channel",
-    "digest_time",
-    "digest_weekdays_only",
-    "standup_time",
-    "standup_mode",
-    "timezone",
-    "currency",
-    "alert_ltv_cac_min",
-    "alert_retention_drop_days",
-    "alert_roi_weeks",
-    "alert_surge_factor",
+from bot.slack.listener import context_of, modal_values
+from bot.warroom.commands import save_workspace_settings
+from bot.warroom.forms import (
+    SETTINGS_CALLBACK,
+    SETTINGS_FIELDS,
+    settings_changes,
+    settings_saved_message,
 )
-
-
-def changes_of(values: dict[str, Any]) -> dict[str, Any]:
-    """The submitted values as settings (strings; the Settings model converts them)."""
-    out: dict[str, Any] = {}
-    for name in FIELDS:
-        element = (values.get(name) or {}).get("value") or {}
-        value = (
-            element.get("selected_conversation")
-            or element.get("selected_time")
-            or (element.get("selected_option") or {}).get("value")
-            or element.get("value")
-        )
-        if value in (None, ""):
-            continue
-        if name == "digest_weekdays_only":
-            value = value == "true"
-        out[name] = value
-    return out
+from jobs.scheduler import settings_changed
 
 
 def _block_of(message: str) -> str:
-    for name in FIELDS:
+    for name in SETTINGS_FIELDS:
         if f"Bad setting {name.upper()}" in message:
             return name
     return "timezone"
@@ -57,11 +30,9 @@ def handle_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Errors name the field in the form; saved settings win over .env from now on."""
-    asked = invocation(body, context)
-    values = (view.get("state") or {}).get("values") or {}
-    admin = not warroom.is_admin(asked) and is_slack_admin(client, asked.user_id)
+    ctx = context_of(body, context, client)
     try:
-        changed = warroom.save_workspace_settings(asked, changes_of(values), slack_admin=admin)
+        changed = save_workspace_settings(ctx, settings_changes(modal_values(view)))
     except SettingsError as problem:
         message = str(problem)
         ack(response_action="errors", errors={_block_of(message): message.split(": ", 1)[-1]})
@@ -70,7 +41,9 @@ def handle_submit(
         ack(response_action="errors", errors={"digest_time": "Only admins can change settings."})
         return
     ack()
-    client.chat_postMessage(channel=asked.user_id, **settings_saved_message(changed))
+    if changed:
+        settings_changed(ctx.workspace_id)
+    client.chat_postMessage(channel=ctx.actor, **settings_saved_message(changed))
 
 
 def register(app: App) -> None:

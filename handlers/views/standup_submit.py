@@ -2,57 +2,43 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack.listener import invocation
+from bot.slack.listener import context_of, modal_metadata, modal_values
 from bot.warroom import standup
-from bot.warroom.render import STANDUP_CALLBACK, standup_saved_message
-
-
-def _value(values: dict[str, Any], block: str) -> Any:
-    element = (values.get(block) or {}).get("value") or {}
-    kind = element.get("type")
-    if kind == "static_select":
-        return (element.get("selected_option") or {}).get("value")
-    if kind == "checkboxes":
-        return [o["value"] for o in element.get("selected_options") or []]
-    return element.get("value")
+from bot.warroom.forms import STANDUP_CALLBACK, standup_saved_message
 
 
 def handle_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Validate and store in one short transaction before acking (errors travel in the ack)."""
-    asked = invocation(body, context)
-    values = (view.get("state") or {}).get("values") or {}
+    ctx = context_of(body, context, client)
+    values = modal_values(view)
     try:
-        day = date.fromisoformat(json.loads(view.get("private_metadata") or "{}")["date"])
+        day = date.fromisoformat(str(modal_metadata(view)["date"]))
     except (ValueError, KeyError):
-        day = standup.standup_date(asked.settings, asked.clock)
+        day = standup.standup_date(ctx)
     try:
         saved = standup.save_update(
-            asked.db,
-            asked.workspace_id,
-            asked.user_id or "",
+            ctx,
             day,
-            campaign_id=_value(values, "campaign"),
-            shipped=_value(values, "shipped"),
-            next_steps=_value(values, "next_steps"),
-            resources_ready=_value(values, "resources") or [],
-            resources_note=_value(values, "resources_note"),
-            blockers=_value(values, "blockers"),
-            now=asked.clock.now(),
+            campaign_id=values.get("campaign"),
+            shipped=values.get("shipped"),
+            next_steps=values.get("next_steps"),
+            resources_ready=values.get("resources") or [],
+            resources_note=values.get("resources_note"),
+            blockers=values.get("blockers"),
         )
     except standup.StandupError as problem:
         ack(response_action="errors", errors={"blockers": str(problem)})
         return
     ack()
-    client.chat_postMessage(channel=asked.user_id, **standup_saved_message(saved))
+    client.chat_postMessage(channel=ctx.actor, **standup_saved_message(saved))
 
 
 def register(app: App) -> None:

@@ -9,7 +9,7 @@ from bot.cli import cli
 from bot.core.db import Database
 from bot.core.settings import Settings
 from bot.fund import ledger as fund
-from tests.fund_helpers import MKT1, OPS1, SUBMITTER, WS, YEAR, clock, draft, make_team
+from tests.fund.fund_helpers import MKT1, OPS1, SUBMITTER, WS, YEAR, clock, draft, make_team
 
 
 @pytest.fixture

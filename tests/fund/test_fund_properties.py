@@ -14,7 +14,7 @@ from bot.core.db import Database
 from bot.core.settings import Settings
 from bot.fund import ledger as fund
 from bot.models import Fund, Proposal, ProposalApproval, ProposalEvent
-from tests.fund_helpers import (
+from tests.fund.fund_helpers import (
     ADMIN,
     MKT1,
     MKT2,

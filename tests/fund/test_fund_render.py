@@ -12,7 +12,7 @@ from bot.core.db import Database
 from bot.core.settings import Settings
 from bot.fund import ledger as fund
 from bot.fund import render
-from tests.fund_helpers import (
+from tests.fund.fund_helpers import (
     ADMIN,
     MKT1,
     OPS1,

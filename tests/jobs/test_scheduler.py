@@ -33,7 +33,7 @@ WS = "default"
 # Monday 2 November 2026, 09:30 in Shanghai (UTC+8, no DST) is 01:30 UTC.
 DAY = date(2026, 11, 2)
 DIGEST_AT = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class HistoryFakeSlack(FakeSlack):

@@ -17,7 +17,7 @@ from tests.fake_slack import FakeSlack
 from tests.slack_data import load_small_data_set
 from tests.slack_requests import SIGNING_SECRET, post, slash_command, wait_until_serving
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:

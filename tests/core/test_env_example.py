@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.core.settings import Settings
 
-ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 
 
 def _documented() -> dict[str, str]:

@@ -16,7 +16,7 @@ from bot.data.demo import load_demo
 from bot.metrics import rollups
 from bot.metrics.engine import ask, buckets
 from bot.metrics.registry import METRICS
-from tests.metric_reference import Reference
+from tests.metrics.metric_reference import Reference
 
 END = date(2026, 10, 20)
 DAYS = 110

@@ -21,7 +21,7 @@ from bot.fund.render import (
     REJECT_ACTION,
     WITHDRAW_ACTION,
 )
-from tests.fund_helpers import (
+from tests.fund.fund_helpers import (
     ADMIN,
     MKT1,
     MKT2,

@@ -12,7 +12,7 @@ from bot.core.settings import Settings
 from bot.slack.app import BOT_SCOPES, create_app
 from handlers.commands import registered_commands
 
-MANIFEST = Path(__file__).resolve().parent.parent / "slack-manifest.yml"
+MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
 
 
 def _manifest() -> dict:

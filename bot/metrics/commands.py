@@ -1,0 +1,74 @@
+"""The metric slash commands (/ltv, /cac, /roi, /retention, /metric) as answers.
+
+Which commands exist is declared in the registry (SLASH_COMMANDS); this module turns what a
+person typed into an answer through the engine and the metric renderer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.context import Context
+from bot.core.render import Reply
+from bot.metrics.charts import metric_chart_png
+from bot.metrics.engine import ask
+from bot.metrics.format import metric_title, metrics_list_text
+from bot.metrics.parser import is_metric_list
+from bot.metrics.query import QueryError
+from bot.metrics.render import metric_message
+from bot.metrics.result import Result
+
+
+def ask_metric(command: str, text: str, ctx: Context) -> Result:
+    """The engine's Result for a metric command; raises QueryError for bad input."""
+    return ask(f"{command} {text}".strip(), ctx.settings, ctx.db, ctx.clock)
+
+
+def metric_command(command: str, text: str, ctx: Context) -> Reply:
+    """The private answer to a metric command, or a short error saying what to change."""
+    if is_metric_list(f"{command} {text}"):
+        return Reply.text(metrics_list_text())
+    try:
+        result = ask_metric(command, text, ctx)
+    except QueryError as problem:
+        return Reply.error(str(problem))
+    return Reply(message=metric_message(result, ctx.settings))
+
+
+def share_metric(question: str, ctx: Context) -> Reply:
+    """The answer to `question` (e.g. "/ltv channel=tiktok") for the whole channel, credited."""
+    command, _, rest = question.strip().partition(" ")
+    try:
+        result = ask_metric(command, rest, ctx)
+    except QueryError as problem:
+        return Reply.error(str(problem))
+    message = metric_message(result, ctx.settings, buttons=False, shared_by=ctx.actor)
+    return Reply(message=message, public=True)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart ready to upload."""
+
+    title: str
+    filename: str
+    png: bytes
+
+
+def metric_chart(question: str, ctx: Context) -> Chart | Reply:
+    """A PNG chart of the metric asked in `question` over time, or a Reply explaining why not."""
+    command, _, rest = question.strip().partition(" ")
+    if "grain=" not in rest:
+        rest = f"{rest} grain=day".strip()
+    try:
+        result = ask_metric(command, rest, ctx)
+    except QueryError as problem:
+        return Reply.error(str(problem))
+    if not result.series or all(p.value is None for p in result.series):
+        return Reply.error(
+            f"There is nothing to chart for {question.strip()}: no data in the period."
+        )
+    title = metric_title(result.query)
+    png = metric_chart_png(result, ctx.settings)
+    slug = "".join(c if c.isalnum() else "-" for c in question.strip("/ ").lower())[:60]
+    return Chart(title=title, filename=f"{slug or 'chart'}.png", png=png)

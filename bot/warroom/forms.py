@@ -1,0 +1,296 @@
+"""The war room's forms and lists as Block Kit: the stand-up form, the settings form, the
+team list and their confirmations."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ConversationSelectElement,
+    InputBlock,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    StaticSelectElement,
+    TimePickerElement,
+)
+from slack_sdk.models.views import View
+
+from bot.core import blocks as kit
+from bot.core.blocks import mention
+from bot.core.settings import Settings
+from bot.warroom.render import day_text, team_label, update_line
+from bot.warroom.standup import RESOURCES, CampaignChoice, Update
+from bot.warroom.team import Member
+
+STANDUP_CALLBACK = "standup_submit"
+SETTINGS_CALLBACK = "settings_submit"
+# The settings the form shows, by block id (a subset of the workspace settings: the fund's
+# channel and approval mode are set in .env).
+SETTINGS_FIELDS = (
+    "digest_channel",
+    "digest_time",
+    "digest_weekdays_only",
+    "standup_time",
+    "standup_mode",
+    "timezone",
+    "currency",
+    "alert_ltv_cac_min",
+    "alert_retention_drop_days",
+    "alert_roi_weeks",
+    "alert_surge_factor",
+)
+
+
+def loading_modal(problem: str | None = None) -> dict[str, Any]:
+    """The form's placeholder while it loads, or an explanation when it cannot open."""
+    text = f":warning: {problem}" if problem else "Loading your stand-up form…"
+    view = View(
+        type="modal",
+        title="Stand-up update",
+        close="Close",
+        blocks=[kit.section(text)],
+    )
+    return view.to_dict()
+
+
+def standup_modal(
+    person: Member,
+    day: date,
+    campaigns: list[CampaignChoice],
+    existing: Update | None,
+) -> dict[str, Any]:
+    """The stand-up form for marketing or operations, filled with today's update if any."""
+    blocks: list[Block] = [
+        kit.context(f"{team_label(person.team)} · {day_text(day)} · editable until the digest")
+    ]
+    if person.team == "marketing":
+        options = [Option(value=c.id, label=kit.clip(c.label, 75)) for c in campaigns[:100]]
+        initial = next((o for o in options if existing and o.value == existing.campaign_id), None)
+        if options:
+            blocks.append(
+                InputBlock(
+                    block_id="campaign",
+                    label="Campaign",
+                    optional=True,
+                    element=StaticSelectElement(
+                        action_id="value",
+                        placeholder="Which campaign",
+                        options=options,
+                        initial_option=initial,
+                    ),
+                )
+            )
+        blocks.append(_text_input("shipped", "What shipped", existing and existing.shipped))
+        blocks.append(_text_input("next_steps", "What's next", existing and existing.next_steps))
+    else:
+        options = [Option(value=key, label=label) for key, label in RESOURCES]
+        ready = [o for o in options if existing and o.value in existing.resources_ready]
+        blocks.append(
+            InputBlock(
+                block_id="resources",
+                label="Ready for incoming traffic",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id="value", options=options, initial_options=ready or None
+                ),
+            )
+        )
+        blocks.append(
+            _text_input(
+                "resources_note",
+                "Notes on resources",
+                existing and existing.resources_note,
+                multiline=False,
+            )
+        )
+    blocks.append(_text_input("blockers", "Blockers", existing and existing.blockers))
+    view = View(
+        type="modal",
+        callback_id=STANDUP_CALLBACK,
+        title="Stand-up update",
+        submit="Save",
+        close="Cancel",
+        private_metadata=json.dumps({"date": day.isoformat()}),
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def _text_input(
+    block_id: str, label: str, value: str | None | bool, multiline: bool = True
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=True,
+        element=PlainTextInputElement(
+            action_id="value",
+            multiline=multiline,
+            max_length=2000,
+            initial_value=value if isinstance(value, str) and value else None,
+        ),
+    )
+
+
+def standup_saved_message(update: Update) -> dict[str, Any]:
+    """The private confirmation after saving an update."""
+    return kit.message(
+        [kit.section(f":white_check_mark: Your update for {day_text(update.date)} is saved.\n")]
+        + kit.lines_to_sections([update_line(update)]),
+        "Stand-up update saved",
+    )
+
+
+# ------------------------------------------------------------------------------ settings
+
+
+def settings_modal(settings: Settings) -> dict[str, Any]:
+    """The workspace settings form, filled with the current values."""
+    channel = settings.digest_channel
+    is_id = channel[:1] in ("C", "G") and channel.isalnum()
+    blocks: list[Block] = [
+        kit.context(f"Current digest channel: {('<#' + channel + '>') if is_id else channel}"),
+        InputBlock(
+            block_id="digest_channel",
+            label="Digest channel",
+            optional=True,
+            hint="Leave empty to keep the current channel. Invite the bot there.",
+            element=ConversationSelectElement(
+                action_id="value",
+                initial_conversation=channel if is_id else None,
+                filter={"include": ["public", "private"], "exclude_bot_users": True},
+            ),
+        ),
+        InputBlock(
+            block_id="digest_time",
+            label="Digest time",
+            element=TimePickerElement(action_id="value", initial_time=settings.digest_time),
+        ),
+        _radio(
+            "digest_weekdays_only",
+            "Digest days",
+            [("true", "Weekdays only"), ("false", "Every day")],
+            str(settings.digest_weekdays_only).lower(),
+        ),
+        InputBlock(
+            block_id="standup_time",
+            label="Stand-up prompt time",
+            element=TimePickerElement(action_id="value", initial_time=settings.standup_time),
+        ),
+        _radio(
+            "standup_mode",
+            "Stand-up prompt goes to",
+            [("channel", "The digest channel"), ("dm", "Each team member's DMs")],
+            settings.standup_mode,
+        ),
+        _plain("timezone", "Time zone (IANA name)", settings.timezone),
+        _plain("currency", "Currency (3 letters)", settings.currency),
+        _number("alert_ltv_cac_min", "Alert: LTV/CAC under", settings.alert_ltv_cac_min, True),
+        _number(
+            "alert_retention_drop_days",
+            "Alert: D1 retention down this many days",
+            settings.alert_retention_drop_days,
+            False,
+        ),
+        _number(
+            "alert_roi_weeks",
+            "Alert: ROI under benchmark this many weeks",
+            settings.alert_roi_weeks,
+            False,
+        ),
+        _number(
+            "alert_surge_factor",
+            "Alert: sign-up surge factor",
+            settings.alert_surge_factor,
+            True,
+        ),
+    ]
+    view = View(
+        type="modal",
+        callback_id=SETTINGS_CALLBACK,
+        title="War room settings",
+        submit="Save",
+        close="Cancel",
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def _radio(block_id: str, label: str, choices: list[tuple[str, str]], current: str) -> InputBlock:
+    options = [Option(value=value, label=text) for value, text in choices]
+    initial = next((o for o in options if o.value == current), None)
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=RadioButtonsElement(action_id="value", options=options, initial_option=initial),
+    )
+
+
+def _plain(block_id: str, label: str, value: str) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=PlainTextInputElement(action_id="value", initial_value=value, max_length=64),
+    )
+
+
+def _number(block_id: str, label: str, value: float, decimal: bool) -> InputBlock:
+    shown = f"{value:g}" if decimal else str(int(value))
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=NumberInputElement(
+            action_id="value", is_decimal_allowed=decimal, initial_value=shown
+        ),
+    )
+
+
+def settings_changes(values: dict[str, Any]) -> dict[str, Any]:
+    """The submitted settings form as setting values (strings; the Settings model converts
+    them); fields left empty are not changes."""
+    out: dict[str, Any] = {}
+    for name in SETTINGS_FIELDS:
+        value = values.get(name)
+        if value in (None, ""):
+            continue
+        out[name] = value == "true" if name == "digest_weekdays_only" else value
+    return out
+
+
+def settings_saved_message(changes: dict[str, Any]) -> dict[str, Any]:
+    """The private confirmation after saving settings."""
+    if not changes:
+        return kit.message([kit.section("Settings unchanged.")], "Settings unchanged")
+    lines = [":white_check_mark: Settings saved for this workspace (they win over .env):"]
+    lines += [f"• `{name.upper()}` = `{value}`" for name, value in sorted(changes.items())]
+    return kit.message(kit.lines_to_sections(lines), "Settings saved")
+
+
+# ------------------------------------------------------------------------------ team
+
+
+def team_message(members: list[Member], can_edit: bool) -> dict[str, Any]:
+    """Who is in marketing and operations, who approves and who administers."""
+    lines = ["*War-room team*"]
+    for team in ("marketing", "operations"):
+        people = [m for m in members if m.team == team]
+        roles = []
+        for person in people:
+            pairs = (("approver", person.is_approver), ("admin", person.is_admin))
+            flags = [flag for flag, on in pairs if on]
+            roles.append(mention(person.user_id) + (f" ({', '.join(flags)})" if flags else ""))
+        lines.append(f"*{team_label(team)}*: " + (", ".join(roles) if roles else "_nobody yet_"))
+    if can_edit:
+        lines.append(
+            "Change it with `/warroom team add marketing|operations @user [approver]` and "
+            "`/warroom team remove @user`."
+        )
+    else:
+        lines.append("_Only admins can change the team._")
+    return kit.message(kit.lines_to_sections(lines), "War-room team")

@@ -1,0 +1,82 @@
+"""The one table of every slash command and the feature answer behind it.
+
+The Slack listener (slash.py) and the local console both answer through `answer_command`.
+Metric commands come from the metric registry; a new command is one entry here and one in
+slack-manifest.yml (a test checks that the two agree).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from bot.core.context import Context
+from bot.core.render import Reply
+from bot.fund import fund_command
+from bot.metrics.commands import metric_command
+from bot.metrics.registry import slash_commands
+from handlers.commands import warroom
+
+Answer = Callable[[str, Context], Reply]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command: what answers it, and the first words whose answer opens a form (those
+    are answered at once, before Slack's trigger id expires)."""
+
+    answer: Answer
+    form_words: frozenset[str] = field(default_factory=frozenset)
+
+
+COMMANDS: dict[str, Command] = {
+    **{name: Command(partial(metric_command, name)) for name in slash_commands()},
+    "/warroom": Command(warroom.answer, frozenset({"settings"})),
+    "/fund": Command(fund_command, frozenset({"propose"})),
+}
+
+
+def registered_commands() -> list[str]:
+    """The slash commands the app answers (the manifest must declare exactly these)."""
+    return sorted(COMMANDS)
+
+
+def opens_form(command: str, text: str) -> bool:
+    """True when the answer to `command text` opens a form (see Command.form_words)."""
+    entry = COMMANDS.get(command.strip().lower())
+    first = text.strip().split(" ", 1)[0].lower()
+    return entry is not None and first in entry.form_words
+
+
+def answer_command(command: str, text: str, ctx: Context) -> Reply:
+    """Answer one slash command (e.g. "/ltv", "channel=tiktok") for `ctx`."""
+    name = command.strip().lower()
+    if not name.startswith("/"):
+        name = "/" + name
+    entry = COMMANDS.get(name)
+    if entry is None:
+        close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        return Reply.error(
+            f'Unknown command "{command.strip()}".{hint} Type /warroom help for the list.'
+        )
+    return entry.answer(text.strip(), ctx)
+
+
+def split_line(line: str) -> tuple[str, str]:
+    """A typed line as (command, text): "/ltv channel=tiktok", "ltv channel=tiktok" (a known
+    command without its slash) and "help" (meaning /warroom help)."""
+    word, _, rest = line.strip().partition(" ")
+    if word.lower() in ("help", "/help", "?"):
+        return "/warroom", "help"
+    if not word.startswith("/") and "/" + word.lower() in COMMANDS:
+        word = "/" + word
+    return word, rest.strip()
+
+
+def answer_line(line: str, ctx: Context) -> Reply:
+    """Answer one typed line ("/fund list") the way the slash command would."""
+    command, text = split_line(line)
+    return answer_command(command, text, ctx)
