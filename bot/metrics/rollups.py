@@ -47,8 +47,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.bulk import insert_frame
 from bot.core.clock import SYSTEM_CLOCK, Clock
-from bot.core.db import Database, as_date
-from bot.core.facts import ROLLUPS, mark_stale
+from bot.core.db import Database
+from bot.core.facts import ROLLUPS, data_range, mark_stale
 from bot.core.settings import Settings
 from bot.metrics.parser import forget_catalog
 from bot.metrics.registry import DAILY_MEASURES, MAX_RETENTION_DAY
@@ -516,32 +516,6 @@ def _copy(
         insert_frame(state, table, frame)
 
 
-def fact_day_ranges(analytics: Connection) -> dict[str, tuple[date | None, date | None]]:
-    """The first and last day present in each growth-fact table ((None, None): not loaded)."""
-    columns = {
-        "spend": S.c.date,
-        "users": U.c.signed_up_at,
-        "orders": O.c.ordered_at,
-        "activity": A.c.date,
-        "leads": L.c.created_at,
-    }
-    # One aggregate per statement: SQLite answers a lone min() or max() from the index.
-    return {
-        name: (
-            as_date(analytics.execute(select(func.min(column))).scalar()),
-            as_date(analytics.execute(select(func.max(column))).scalar()),
-        )
-        for name, column in columns.items()
-    }
-
-
-def _data_range(analytics: Connection) -> tuple[date | None, date | None]:
-    ranges = fact_day_ranges(analytics).values()
-    firsts = [first for first, _ in ranges if first is not None]
-    lasts = [last for _, last in ranges if last is not None]
-    return (min(firsts) if firsts else None, max(lasts) if lasts else None)
-
-
 def _copy_catalog(state: Connection, analytics: Connection) -> None:
     channels = analytics.execute(
         select(Channel.key, Channel.name, Channel.kind).order_by(Channel.key)
@@ -601,7 +575,7 @@ def refresh(
             return RefreshReport("none", None, time.perf_counter() - started, _through(meta))
         analytics = state if same else db.analytics.connect()
         try:
-            first_day, data_through = _data_range(analytics)
+            first_day, data_through = data_range(analytics)
             # Facts replaced from their first day on (demo-data --replace), or a first day
             # that moved, leave nothing worth keeping: rebuild everything.
             moved = meta is None or meta.first_day != first_day
@@ -752,9 +726,9 @@ def notice_new_fact_days(
         return False
     if analytics is None:
         with db.analytics.connect() as own:
-            first_day, data_through = _data_range(own)
+            first_day, data_through = data_range(own)
     else:
-        first_day, data_through = _data_range(analytics)
+        first_day, data_through = data_range(analytics)
     if first_day is None or data_through is None:
         return False
     if first_day >= built_first and data_through <= built_through:

@@ -19,10 +19,10 @@ from sqlalchemy import case, func, select, text, update
 
 from bot.core.clock import SYSTEM_CLOCK, Clock
 from bot.core.db import Database
+from bot.core.facts import fact_day_ranges
 from bot.core.settings import Settings
 from bot.metrics.query import Filters, Period, Query
 from bot.metrics.registry import find_metric
-from bot.metrics.rollups import fact_day_ranges
 from bot.models import AlertState, Channel, User
 
 log = logging.getLogger(__name__)
