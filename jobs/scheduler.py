@@ -1,7 +1,7 @@
 """The scheduler: APScheduler 3.11 timing, with uniqueness from the job run rows.
 
 APScheduler cannot share a job store between processes (its FAQ: "You can't"), so every
-process keeps its own in-memory plan and every send claims its run row first (bot/runs.py):
+process keeps its own in-memory plan and every send claims its run row first (bot/core/runs.py):
 however many bot processes run, each digest goes out once. The plan per workspace:
 
 - digest at DIGEST_TIME (weekdays only or every day), stand-up prompt at STANDUP_TIME, both

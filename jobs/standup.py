@@ -1,6 +1,6 @@
 """The stand-up prompt: a "Post my update" button in the war-room channel, or in each DM.
 
-Each prompt is a claimed run (bot/runs.py), so several bot processes post it once: one run
+Each prompt is a claimed run (bot/core/runs.py), so several bot processes post it once: one run
 for the channel prompt, one per person in DM mode.
 """
 

@@ -1,4 +1,4 @@
-"""Alembic environment: one migration history for the whole schema (see bot/models.py)."""
+"""Alembic environment: one migration history for the whole schema (see bot/models/)."""
 
 from alembic import context
 

@@ -1,4 +1,4 @@
-"""The console answers through the same command core as Slack and shows the blocks as text."""
+"""The console answers through the same command table as Slack and shows the blocks as text."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.commands import WARROOM_SUBCOMMANDS, Reply, answer_text
-from bot.console import SORRY, run_console
-from bot.core.clock import ManualClock
+from bot.console import SORRY, answer_text, console_context, run_console
+from bot.core.clock import SYSTEM_CLOCK, Clock, ManualClock
+from bot.core.render import Reply
+from bot.warroom.commands import SUBCOMMANDS
 from tests.slack_data import load_small_data_set
 
 
@@ -29,17 +30,22 @@ def _session(lines: list[str], answer) -> str:  # type: ignore[no-untyped-def]
     return out.getvalue()
 
 
+def ask(line: str, settings, db, clock: Clock = SYSTEM_CLOCK) -> str:  # type: ignore[no-untyped-def]
+    """What the console prints for `line`."""
+    return answer_text(line, console_context(settings, db, clock))
+
+
 def test_help_is_the_same_text_as_in_slack(settings, db) -> None:
-    text = answer_text("/warroom help", settings, db)
+    text = ask("/warroom help", settings, db)
     assert "/ltv channel=tiktok" in text
     # Slack's mrkdwn marks are dropped for the terminal.
     assert text.startswith("War Room: ask for numbers")
     assert "`" not in text
-    assert answer_text("help", settings, db) == text
+    assert ask("help", settings, db) == text
 
 
 def test_unknown_commands_say_what_to_type(settings, db) -> None:
-    text = answer_text("/ltvv channel=tiktok", settings, db)
+    text = ask("/ltvv channel=tiktok", settings, db)
     assert 'Unknown command "/ltvv"' in text
     assert '"/ltv"' in text
     assert "/warroom help" in text
@@ -48,7 +54,7 @@ def test_unknown_commands_say_what_to_type(settings, db) -> None:
 def test_a_session_reads_until_quit(settings, db) -> None:
     shown = _session(
         ["", "/warroom help", "quit", "/warroom help"],
-        lambda line: answer_text(line, settings, db),
+        lambda line: ask(line, settings, db),
     )
     assert shown.count("/metric list") == 1
 
@@ -59,10 +65,8 @@ def test_a_failing_answer_is_logged_and_the_session_goes_on(
     def explode(text: str, invocation: object) -> Reply:
         raise RuntimeError("boom in console")
 
-    monkeypatch.setitem(WARROOM_SUBCOMMANDS, "boom", explode)
-    shown = _session(
-        ["/warroom boom", "/warroom help"], lambda line: answer_text(line, settings, db)
-    )
+    monkeypatch.setitem(SUBCOMMANDS, "boom", explode)
+    shown = _session(["/warroom boom", "/warroom help"], lambda line: ask(line, settings, db))
     assert SORRY in shown
     assert "/ltv channel=tiktok" in shown
     assert any("boom in console" in str(r.exc_info) for r in caplog.records if r.exc_info)
@@ -89,7 +93,7 @@ def test_run_refuses_an_unmigrated_database(empty_db_url, monkeypatch) -> None:
 def test_a_metric_answer_is_the_slack_answer_as_text(settings, db) -> None:
     clock = ManualClock(datetime(2026, 11, 2, 10, tzinfo=UTC))
     load_small_data_set(db, settings, clock)
-    text = answer_text("/cac channel=tiktok", settings, db, clock)
+    text = ask("/cac channel=tiktok", settings, db, clock)
     lines = text.splitlines()
     assert lines[0].startswith("CAC · tiktok")
     assert set(lines[1]) == {"="}
@@ -99,6 +103,6 @@ def test_a_metric_answer_is_the_slack_answer_as_text(settings, db) -> None:
 
 
 def test_a_form_is_described_not_opened(settings, db) -> None:
-    text = answer_text("/fund propose", settings, db)
+    text = ask("/fund propose", settings, db)
     assert text.startswith("[form: ")
     assert "this opens a form in Slack" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -83,8 +84,35 @@ def cents(amount: float) -> Decimal:
     return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+NO_DATA = "no data"
+# Symbol in front of the amount; other currencies get the code after it ("1,234 CHF").
+CURRENCY_SYMBOLS = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩"}
+# Currencies that have no cents in practice.
+WHOLE_UNITS = {"JPY", "KRW"}
+# Yuan amounts show their fen below this (a CAC of ¥394.87 should read exactly); above it
+# they are whole yuan, where fen are noise.
+YUAN_CENTS_BELOW = 10_000
+
+
+def is_finite(value: float | None) -> bool:
+    """True for a real, finite number (not None, NaN or infinity)."""
+    return value is not None and isinstance(value, int | float) and math.isfinite(value)
+
+
+def format_money(amount: float | None, currency: str) -> str:
+    """ "¥1,234,567" and "¥394.87" (CNY), "$1,234.50" (USD), "€", "£", "₩", else "1,234 XXX"."""
+    if not is_finite(amount):
+        return NO_DATA
+    code = currency.upper()
+    whole = code in WHOLE_UNITS or (
+        code == "CNY" and (abs(amount) >= YUAN_CENTS_BELOW or round(amount, 2) == round(amount))  # type: ignore[arg-type]
+    )
+    number = f"{abs(amount):,.0f}" if whole else f"{abs(amount):,.2f}"  # type: ignore[arg-type]
+    sign = "-" if amount < 0 and number.strip("0,.") else ""  # type: ignore[operator]
+    symbol = CURRENCY_SYMBOLS.get(code)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}"
+
+
 def money_text(amount: float, currency: str) -> str:
     """`amount` as people read it ("¥1,200,000"), formatted like every other amount."""
-    from bot.metrics.format import format_money
-
     return format_money(amount, currency)

@@ -1,59 +1,32 @@
 """Numbers as people read them: money, percentages, "1:5.7", "3.4x", and whole answers as
-text or JSON. No Block Kit here (bot/render builds blocks from these strings)."""
+text or JSON. No Block Kit here (bot/metrics/render.py builds blocks from these strings)."""
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from datetime import date
 from typing import Any
 
+from bot.core.money import NO_DATA, format_money, is_finite
 from bot.core.settings import Settings
 from bot.metrics.query import Query
 from bot.metrics.registry import METRICS, Metric
 from bot.metrics.result import Result
 
-NO_DATA = "no data"
-# Symbol in front of the amount; other currencies get the code after it ("1,234 CHF").
-CURRENCY_SYMBOLS = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩"}
-# Currencies that have no cents in practice.
-WHOLE_UNITS = {"JPY", "KRW"}
-# Yuan amounts show their fen below this (a CAC of ¥394.87 should read exactly); above it
-# they are whole yuan, where fen are noise.
-YUAN_CENTS_BELOW = 10_000
-
-
-def _finite(value: float | None) -> bool:
-    return value is not None and isinstance(value, int | float) and math.isfinite(value)
-
-
-def format_money(amount: float | None, currency: str) -> str:
-    """ "¥1,234,567" and "¥394.87" (CNY), "$1,234.50" (USD), "€", "£", "₩", else "1,234 XXX"."""
-    if not _finite(amount):
-        return NO_DATA
-    code = currency.upper()
-    whole = code in WHOLE_UNITS or (
-        code == "CNY" and (abs(amount) >= YUAN_CENTS_BELOW or round(amount, 2) == round(amount))  # type: ignore[arg-type]
-    )
-    number = f"{abs(amount):,.0f}" if whole else f"{abs(amount):,.2f}"  # type: ignore[arg-type]
-    sign = "-" if amount < 0 and number.strip("0,.") else ""  # type: ignore[operator]
-    symbol = CURRENCY_SYMBOLS.get(code)
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}"
-
 
 def format_count(value: float | None) -> str:
     """ "12,345"."""
-    return f"{value:,.0f}" if _finite(value) else NO_DATA
+    return f"{value:,.0f}" if is_finite(value) else NO_DATA
 
 
 def format_percent(fraction: float | None, digits: int = 1) -> str:
     """0.342 -> "34.2%"."""
-    return f"{fraction * 100:.{digits}f}%" if _finite(fraction) else NO_DATA  # type: ignore[operator]
+    return f"{fraction * 100:.{digits}f}%" if is_finite(fraction) else NO_DATA  # type: ignore[operator]
 
 
 def format_metric_value(value: float | None, metric: Metric, currency: str) -> str:
     """A metric's value in its unit: money, "34.2%", "12,345", "1:5.7" (ROI), "3.4x"."""
-    if not _finite(value):
+    if not is_finite(value):
         return NO_DATA
     if metric.unit == "currency":
         return format_money(value, currency)
@@ -105,7 +78,7 @@ def _period_text(query: Query) -> str:
 
 
 def _change_text(change: float | None) -> str:
-    if not _finite(change):
+    if not is_finite(change):
         return ""
     arrow = "▲" if change > 0 else "▼" if change < 0 else "="  # type: ignore[operator]
     return f"{arrow} {abs(change) * 100:.1f}%"  # type: ignore[arg-type]
@@ -208,7 +181,7 @@ def result_as_text(result: Result, settings: Settings) -> str:
 
 
 def _number(value: float | None) -> float | int | None:
-    if not _finite(value):
+    if not is_finite(value):
         return None
     return value  # type: ignore[return-value]
 

@@ -1,24 +1,104 @@
-"""Every metric in one place. A metric is data: a ratio of two additive measures.
+"""Every metric in one place. A metric is data: a sum, or a ratio of two declared measures.
 
 A measure is a sum the rollups keep per day, channel and campaign (or, for the two
-customer counts of repeat_rate, a distinct count the rollups keep per window of days).
-Because every ratio is sum(numerator) / sum(denominator) over the bucket, a breakdown's
-rows and its total always agree, and no metric is ever an average of daily ratios.
+customer counts of repeat_rate, a distinct count the rollups keep per window of days); each
+is declared once below with the words used about it. Because every ratio is
+sum(numerator) / sum(denominator) over the bucket, a breakdown's rows and its total always
+agree, and no metric is ever an average of daily ratios. A new metric built from declared
+measures is one `Metric` entry (or one `register` call) and nothing else.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, overload
 
 Unit = Literal["currency", "ratio", "percent", "count"]
 Direction = Literal["up", "down"]
 Display = Literal["plain", "roi", "multiple"]
+# How the rollups keep a measure, which says how the engine reads it:
+#   daily     a rollup_daily column, summed over the days of the period
+#   eligible  a rollup_daily column, summed over the days whose day N has already happened
+#   retained  users active exactly day N after their sign-up day (rollup_retention)
+#   repeat    distinct customers per window of days (rollup_repeat_windows): these do not
+#             add up over days, only over channels and campaigns
+Kept = Literal["daily", "eligible", "retained", "repeat"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure the rollups keep: its words, and how and in which column it is kept."""
+
+    name: str
+    # What an answer's sample size counts: "n = 12 new customers".
+    noun: str
+    # Why a ratio over this measure has no value: "no new customers".
+    empty: str
+    kept: Kept = "daily"
+    # The sample size in docs/metrics.md (default: noun).
+    described: str = ""
+    # The rollup column it is read from (default: its name).
+    column: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "described", self.described or self.noun)
+        object.__setattr__(self, "column", self.column or self.name)
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("spend", "spend", "no spend"),
+    Measure("impressions", "impressions", "no impressions"),
+    Measure("clicks", "clicks", "no clicks"),
+    Measure("signups", "sign-ups", "no sign-ups"),
+    Measure("new_customers", "new customers", "no new customers"),
+    Measure("revenue", "revenue", "no revenue"),
+    Measure("orders", "orders", "no orders"),
+    Measure("ltv_revenue", "LTV revenue", "no LTV revenue"),
+    Measure("roi_revenue", "ROI revenue", "no ROI revenue"),
+    Measure("leads", "leads", "no leads"),
+    Measure("converted_leads", "converted leads", "no converted leads"),
+    # Sign-ups whose day N has happened: the denominator of retention.
+    Measure(
+        "eligible",
+        "eligible users",
+        "no sign-ups",
+        kept="eligible",
+        described="eligible sign-ups",
+        column="signups",
+    ),
+    Measure(
+        "retained", "retained users", "no retained users", kept="retained", column="active_users"
+    ),
+    Measure(
+        "ordering_customers",
+        "customers",
+        "no orders",
+        kept="repeat",
+        described="customers with an order",
+    ),
+    Measure("repeat_customers", "repeat customers", "no repeat customers", kept="repeat"),
+)
+
+_MEASURES_BY_NAME = {measure.name: measure for measure in MEASURES}
+
+# The rollup_daily columns, as the measures kept daily declare them.
+DAILY_MEASURES = tuple(measure.column for measure in MEASURES if measure.kept == "daily")
+
+
+def measure(name: str) -> Measure:
+    """The measure called `name`; KeyError names it when none is declared."""
+    try:
+        return _MEASURES_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no measure {name!r}; declare it in MEASURES") from None
 
 
 @dataclass(frozen=True)
 class Metric:
-    """One metric: how it is computed, shown, and which way is good."""
+    """One metric: how it is computed, shown, and which way is good. `numerator`,
+    `denominator` and `sample` name declared measures."""
 
     name: str
     label: str
@@ -32,14 +112,18 @@ class Metric:
     margin: bool = False
     display: Display = "plain"
     takes_day_n: bool = False
-    paid_only: bool = False
     slash_command: str | None = None
     notes: tuple[str, ...] = field(default=())
     # The measure counted as the answer's sample size (None: the days in the period).
     sample: str | None = None
 
+    def measures(self) -> tuple[Measure, ...]:
+        """The declared measures the metric reads: numerator, denominator, sample (no repeats)."""
+        names = (self.numerator, self.denominator, self.sample)
+        return tuple(measure(name) for name in dict.fromkeys(n for n in names if n))
 
-METRICS: tuple[Metric, ...] = (
+
+_BUILT_IN: tuple[Metric, ...] = (
     Metric(
         name="spend",
         label="Spend",
@@ -73,7 +157,6 @@ METRICS: tuple[Metric, ...] = (
         numerator="spend",
         denominator="new_customers",
         aliases=("cpa", "acquisition_cost"),
-        paid_only=True,
         slash_command="/cac",
     ),
     Metric(
@@ -120,7 +203,6 @@ METRICS: tuple[Metric, ...] = (
         aliases=("ltv/cac", "ltvcac", "ltv_to_cac"),
         margin=True,
         display="multiple",
-        paid_only=True,
     ),
     Metric(
         name="roi",
@@ -136,7 +218,6 @@ METRICS: tuple[Metric, ...] = (
         denominator="spend",
         aliases=("roas", "return"),
         display="roi",
-        paid_only=True,
         slash_command="/roi",
     ),
     Metric(
@@ -183,7 +264,6 @@ METRICS: tuple[Metric, ...] = (
         numerator="spend",
         denominator="converted_leads",
         aliases=("cpl", "cost_per_lead"),
-        paid_only=True,
     ),
     Metric(
         name="repeat_rate",
@@ -210,34 +290,77 @@ METRICS: tuple[Metric, ...] = (
         numerator="spend",
         denominator="new_customers",
         aliases=("cost_per_first_order", "foc"),
-        paid_only=True,
     ),
 )
 
-BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRICS}
+
+class MetricList(Sequence[Metric]):
+    """The metrics the bot answers: the built-in ones, then any registered since."""
+
+    def __init__(self, metrics: Sequence[Metric]) -> None:
+        self._metrics = tuple(metrics)
+
+    @overload
+    def __getitem__(self, index: int) -> Metric: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Metric, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Metric | tuple[Metric, ...]:
+        return self._metrics[index]
+
+    def __len__(self) -> int:
+        return len(self._metrics)
+
+    def __iter__(self) -> Iterator[Metric]:
+        return iter(self._metrics)
+
+    def __repr__(self) -> str:
+        return f"MetricList({[metric.name for metric in self._metrics]})"
+
+
+METRICS = MetricList(_BUILT_IN)
+_registry_lock = threading.Lock()
 
 # Retention is also asked for as retention_d7, d1_retention, ...; the parser handles those.
 DEFAULT_RETENTION_DAYS = (1, 7, 30)
 MAX_RETENTION_DAY = 90
 
-# Measures the rollups keep per day, channel and campaign (retention per day N as well).
-DAILY_MEASURES = (
-    "spend",
-    "impressions",
-    "clicks",
-    "signups",
-    "new_customers",
-    "revenue",
-    "orders",
-    "ltv_revenue",
-    "roi_revenue",
-    "leads",
-    "converted_leads",
-)
-
-
 # The slash command that names no metric itself: `/metric NAME ...` (and `/metric list`).
 GENERIC_COMMAND = "/metric"
+
+
+def register(metric: Metric) -> Callable[[], None]:
+    """Add a metric built from declared measures; every lookup, command, list and the docs
+    see it. Returns the function that removes it again."""
+    with _registry_lock:
+        _check(metric, METRICS)
+        METRICS._metrics = (*METRICS._metrics, metric)
+
+    def remove() -> None:
+        with _registry_lock:
+            METRICS._metrics = tuple(m for m in METRICS._metrics if m is not metric)
+
+    return remove
+
+
+def _check(metric: Metric, existing: Sequence[Metric]) -> None:
+    """ValueError unless the metric reads declared measures and its words are its own."""
+    try:
+        metric.measures()
+    except KeyError as missing:
+        raise ValueError(f"metric {metric.name}: {missing.args[0]}") from None
+    taken = {word for other in existing for word in (other.name, *other.aliases)}
+    clashes = sorted(taken & {metric.name, *metric.aliases})
+    if clashes:
+        raise ValueError(f"metric {metric.name}: {', '.join(clashes)} already name a metric")
+    commands = {other.slash_command for other in existing} | {GENERIC_COMMAND}
+    if metric.slash_command is not None and metric.slash_command in commands:
+        raise ValueError(f"metric {metric.name}: {metric.slash_command} is already a command")
+
+
+for _index, _metric in enumerate(_BUILT_IN):
+    _check(_metric, _BUILT_IN[:_index])
 
 
 def slash_commands() -> dict[str, str | None]:

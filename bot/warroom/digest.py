@@ -1,5 +1,5 @@
 """The daily digest as data: per-channel numbers beside their trend, LTV/CAC, open alerts,
-stand-up updates and who has not posted. Rendering lives in bot/render/warroom.py.
+stand-up updates and who has not posted. Rendering lives in bot/warroom/render.py.
 
 The digest of date D reports D-1 ("yesterday") against the seven days before it. Additive
 numbers (spend, new customers, revenue) are compared with their daily average; ratios (CAC,
@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+
+from sqlalchemy import select
 
 from bot.core.clock import SYSTEM_CLOCK, Clock
 from bot.core.db import Database
 from bot.core.settings import Settings
+from bot.metrics.engine import answer
 from bot.metrics.query import Filters, Period, Query
 from bot.metrics.registry import Metric, find_metric
+from bot.models import Channel
 from bot.warroom.alerts import Alert, facts_loaded_through, open_alerts
 from bot.warroom.standup import StandupDay, standup_day
 
@@ -113,12 +116,6 @@ def _metric(name: str) -> Metric:
     return metric
 
 
-def _answer(query: Query, settings: Settings, db: Database, clock: Clock) -> Any:
-    from bot.metrics.engine import answer
-
-    return answer(query, settings, db, clock)
-
-
 def _by_channel(
     metric: Metric, period: Period, settings: Settings, db: Database, clock: Clock
 ) -> tuple[dict[str, float | None], float | None, dict[str, str]]:
@@ -130,7 +127,7 @@ def _by_channel(
         compare="none",
         day_n=1 if metric.takes_day_n else None,
     )
-    result = _answer(query, settings, db, clock)
+    result = answer(query, settings, db, clock)
     values = {row.key: row.value for row in result.breakdown}
     names = {row.key: row.label for row in result.breakdown}
     return values, result.value, names
@@ -225,10 +222,6 @@ def build_digest(
 
 
 def _kinds(db: Database) -> dict[str, str]:
-    from sqlalchemy import select
-
-    from bot.models import Channel
-
     with db.analytics.connect() as connection:
         return {row[0]: row[1] for row in connection.execute(select(Channel.key, Channel.kind))}
 
@@ -273,7 +266,7 @@ def _trend(
                 grain="day",
                 compare="none",
             )
-            series = _answer(query, settings, db, clock).series
+            series = answer(query, settings, db, clock).series
             if any(point.value for point in series):
                 per_channel[key] = [(point.date, point.value) for point in series]
         out[name] = per_channel

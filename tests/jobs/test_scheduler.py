@@ -18,7 +18,7 @@ import pytest
 
 from bot.core import runs
 from bot.core.clock import ManualClock
-from bot.core.context import Services
+from bot.core.context import Context
 from bot.core.db import Database
 from bot.core.settings import Settings
 from bot.core.workspace import save_settings
@@ -57,9 +57,9 @@ def fake() -> Iterator[HistoryFakeSlack]:
 
 
 @pytest.fixture
-def services(settings: Settings, db: Database, fake: FakeSlack) -> Services:
+def ctx(settings: Settings, db: Database, fake: FakeSlack) -> Context:
     connected = slack_settings(settings, fake, timezone="Asia/Shanghai")
-    return Services(connected, db, ManualClock(DIGEST_AT + timedelta(minutes=1)))
+    return Context(env=connected, db=db, clock=ManualClock(DIGEST_AT + timedelta(minutes=1)))
 
 
 def digest_posts(fake: FakeSlack) -> list[Any]:
@@ -134,28 +134,26 @@ def test_backoff_grows_and_is_capped() -> None:
 # --------------------------------------------------------------------------- sending
 
 
-def test_digest_posts_once_with_chart_in_thread(services: Services, fake: FakeSlack) -> None:
-    first = digest_jobs.digest_job(services, WS, services.clock.now())
+def test_digest_posts_once_with_chart_in_thread(ctx: Context, fake: FakeSlack) -> None:
+    first = digest_jobs.digest_job(ctx, ctx.clock.now())
     assert first.status == "posted", first.message
-    again = digest_jobs.digest_job(services, WS, services.clock.now())
+    again = digest_jobs.digest_job(ctx, ctx.clock.now())
     assert again.status == "skipped"
-    manual = digest_jobs.send_digest(services, WS, services.clock.now(), manual=True)
+    manual = digest_jobs.send_digest(ctx, ctx.clock.now(), manual=True)
     assert manual.status == "skipped" and "went out already" in manual.message
     posts = digest_posts(fake)
     assert len(posts) == 1
     assert posts[0].params["channel"] == "#war-room"
     assert "War room" in posts[0].text and "No growth data is loaded yet" in posts[0].text
-    info = runs.run_info(services.db, WS, "digest", DAY)
+    info = runs.run_info(ctx.db, WS, "digest", DAY)
     assert info is not None and info.state == "posted"
     assert info.message_ts == posts[0].response["ts"] and info.channel == "C0WARROOM"
 
 
-def test_restart_after_post_before_record_updates_instead(
-    services: Services, fake: FakeSlack
-) -> None:
+def test_restart_after_post_before_record_updates_instead(ctx: Context, fake: FakeSlack) -> None:
     # A process claimed the run, Slack took the post, and the process died before recording.
-    now = services.clock.now()
-    dead = runs.claim(services.db, WS, "digest", DAY, "dead:1", now)
+    now = ctx.clock.now()
+    dead = runs.claim(ctx.db, WS, "digest", DAY, "dead:1", now)
     assert dead is not None
     from slack_sdk import WebClient
 
@@ -169,10 +167,10 @@ def test_restart_after_post_before_record_updates_instead(
         },
     )
     # A fresh claim is not taken over ...
-    assert digest_jobs.digest_job(services, WS, now).status == "skipped"
+    assert digest_jobs.digest_job(ctx, now).status == "skipped"
     # ... a stale one is, and the message is found and updated rather than posted again.
-    services.clock.advance(runs.STALE_AFTER + timedelta(minutes=1))  # type: ignore[attr-defined]
-    outcome = digest_jobs.digest_job(services, WS, services.clock.now())
+    ctx.clock.advance(runs.STALE_AFTER + timedelta(minutes=1))  # type: ignore[attr-defined]
+    outcome = digest_jobs.digest_job(ctx, ctx.clock.now())
     assert outcome.status == "posted", outcome.message
     assert len(digest_posts(fake)) == 1
     updates = fake.calls_to("chat.update")
@@ -180,21 +178,21 @@ def test_restart_after_post_before_record_updates_instead(
     assert "War room" in updates[0].text
 
 
-def test_restart_after_recorded_ts_updates_by_ts(services: Services, fake: FakeSlack) -> None:
-    now = services.clock.now()
-    dead = runs.claim(services.db, WS, "digest", DAY, "dead:2", now)
-    assert dead is not None and runs.record_message(services.db, dead, "C0WARROOM", "111.222")
-    services.clock.advance(runs.STALE_AFTER + timedelta(minutes=1))  # type: ignore[attr-defined]
-    outcome = digest_jobs.digest_job(services, WS, services.clock.now())
+def test_restart_after_recorded_ts_updates_by_ts(ctx: Context, fake: FakeSlack) -> None:
+    now = ctx.clock.now()
+    dead = runs.claim(ctx.db, WS, "digest", DAY, "dead:2", now)
+    assert dead is not None and runs.record_message(ctx.db, dead, "C0WARROOM", "111.222")
+    ctx.clock.advance(runs.STALE_AFTER + timedelta(minutes=1))  # type: ignore[attr-defined]
+    outcome = digest_jobs.digest_job(ctx, ctx.clock.now())
     assert outcome.status == "posted"
     assert digest_posts(fake) == []
     assert [c.params["ts"] for c in fake.calls_to("chat.update")] == ["111.222"]
 
 
-def test_missed_start_posts_once_within_grace(services: Services, fake: FakeSlack) -> None:
-    clock: ManualClock = services.clock  # type: ignore[assignment]
+def test_missed_start_posts_once_within_grace(ctx: Context, fake: FakeSlack) -> None:
+    clock: ManualClock = ctx.clock  # type: ignore[assignment]
     clock.set(DIGEST_AT - timedelta(minutes=1))
-    scheduler = WarRoomScheduler(services)
+    scheduler = WarRoomScheduler(ctx)
     scheduler.watchdog()
     assert digest_posts(fake) == []
     # The bot comes up at 11:45 local, 2h15 after the digest time: it catches up once.
@@ -206,19 +204,20 @@ def test_missed_start_posts_once_within_grace(services: Services, fake: FakeSlac
     clock.set(DIGEST_AT + timedelta(days=1, hours=3, minutes=1))
     scheduler.watchdog()
     assert len(digest_posts(fake)) == 1
-    assert runs.run_info(services.db, WS, "digest", DAY + timedelta(days=1)) is None
+    assert runs.run_info(ctx.db, WS, "digest", DAY + timedelta(days=1)) is None
 
 
-def test_weekends_skipped_unless_every_day(services: Services, fake: FakeSlack) -> None:
+def test_weekends_skipped_unless_every_day(ctx: Context, fake: FakeSlack) -> None:
     saturday = DIGEST_AT + timedelta(days=5, minutes=5)
-    assert digest_jobs.digest_job(services, WS, saturday).status == "skipped"
-    save_settings(services.db, services.settings, WS, {"digest_weekdays_only": False}, "U1")
-    assert digest_jobs.digest_job(services, WS, saturday).status == "posted"
+    assert digest_jobs.digest_job(ctx, saturday).status == "skipped"
+    save_settings(ctx.db, ctx.env, WS, {"digest_weekdays_only": False}, "U1")
+    # A Context reads the workspace's settings once; each run gets a fresh one.
+    assert digest_jobs.digest_job(ctx.for_workspace(WS), saturday).status == "posted"
     assert len(digest_posts(fake)) == 1
 
 
-def test_plan_follows_settings_and_dst(services: Services, db: Database) -> None:
-    scheduler = WarRoomScheduler(services)
+def test_plan_follows_settings_and_dst(ctx: Context, db: Database) -> None:
+    scheduler = WarRoomScheduler(ctx)
     plan = scheduler.plan(WS)
     assert plan == Plan("Asia/Shanghai", "09:30", "09:00", True, 3.0)
     after = datetime(2026, 10, 30, 12, 0, tzinfo=UTC)  # Friday
@@ -229,7 +228,7 @@ def test_plan_follows_settings_and_dst(services: Services, db: Database) -> None
     # New York leaves DST on Sunday 1 November 2026: 09:30 stays 09:30 local, 13:30 -> 14:30 UTC.
     save_settings(
         db,
-        services.settings,
+        ctx.env,
         WS,
         {"timezone": "America/New_York", "digest_weekdays_only": False, "digest_time": "09:30"},
         "U1",
@@ -241,9 +240,7 @@ def test_plan_follows_settings_and_dst(services: Services, db: Database) -> None
     assert saturday.astimezone(UTC) == datetime(2026, 10, 31, 13, 30, tzinfo=UTC)
     assert sunday.astimezone(UTC) == datetime(2026, 11, 1, 14, 30, tzinfo=UTC)
     # The due check agrees with the trigger on both sides of the change.
-    ny = services.settings.model_copy(
-        update={"timezone": "America/New_York", "digest_weekdays_only": False}
-    )
+    ny = ctx.env.model_copy(update={"timezone": "America/New_York", "digest_weekdays_only": False})
     assert digest_jobs.due_day(ny, datetime(2026, 11, 1, 13, 45, tzinfo=UTC), "09:30") is None
     assert digest_jobs.due_day(ny, datetime(2026, 11, 1, 14, 45, tzinfo=UTC), "09:30") == date(
         2026, 11, 1
@@ -253,45 +250,43 @@ def test_plan_follows_settings_and_dst(services: Services, db: Database) -> None
     )
 
 
-def test_slack_429_and_500_are_retried(services: Services, fake: FakeSlack) -> None:
+def test_slack_429_and_500_are_retried(ctx: Context, fake: FakeSlack) -> None:
     fake.fail_next("chat.postMessage", status=429, retry_after=0)
     fake.fail_next("chat.postMessage", status=500)
-    outcome = digest_jobs.digest_job(services, WS, services.clock.now())
+    outcome = digest_jobs.digest_job(ctx, ctx.clock.now())
     assert outcome.status == "posted", outcome.message
     statuses = [c.status for c in fake.calls if c.method == "chat.postMessage"]
     assert statuses == [429, 500, 200]
     assert len(digest_posts(fake)) == 1
 
 
-def test_bot_not_in_channel_tells_admin_and_does_not_loop(
-    services: Services, fake: FakeSlack
-) -> None:
-    add_member(services.db, WS, "U0ADMIN", "operations", admin=True)
+def test_bot_not_in_channel_tells_admin_and_does_not_loop(ctx: Context, fake: FakeSlack) -> None:
+    add_member(ctx.db, WS, "U0ADMIN", "operations", admin=True)
     fake.error_next("chat.postMessage", "not_in_channel")
-    outcome = digest_jobs.digest_job(services, WS, services.clock.now())
+    outcome = digest_jobs.digest_job(ctx, ctx.clock.now())
     assert outcome.status == "failed" and "/invite" in outcome.message
     notes = fake.calls_to("chat.postMessage", lambda c: c.params.get("channel") == "U0ADMIN")
     assert len(notes) == 1 and "not in #war-room" in notes[0].text
-    info = runs.run_info(services.db, WS, "digest", DAY)
+    info = runs.run_info(ctx.db, WS, "digest", DAY)
     assert info is not None and info.state == "failed" and info.error == "not_in_channel"
     # The watchdog comes back every few minutes: no retry storm, no more notes.
     for minutes in (5, 10, 60, 120):
-        later = services.clock.now() + timedelta(minutes=minutes)
-        assert digest_jobs.digest_job(services, WS, later).status == "skipped"
+        later = ctx.clock.now() + timedelta(minutes=minutes)
+        assert digest_jobs.digest_job(ctx, later).status == "skipped"
     assert len(fake.calls_to("chat.postMessage")) == 2
     # Once the bot is invited, an admin's `digest now` posts it.
-    retry = digest_jobs.send_digest(services, WS, services.clock.now(), manual=True)
+    retry = digest_jobs.send_digest(ctx, ctx.clock.now(), manual=True)
     assert retry.status == "posted"
     assert len(digest_posts(fake)) == 1
 
 
-def test_threads_racing_post_once(services: Services, fake: FakeSlack) -> None:
+def test_threads_racing_post_once(ctx: Context, fake: FakeSlack) -> None:
     barrier = threading.Barrier(4)
     outcomes: list[str] = []
 
     def run(name: str) -> None:
         barrier.wait(timeout=10)
-        outcome = digest_jobs.send_digest(services, WS, services.clock.now(), worker=name)
+        outcome = digest_jobs.send_digest(ctx, ctx.clock.now(), worker=name)
         outcomes.append(outcome.status)
 
     threads = [threading.Thread(target=run, args=(f"t{i}",)) for i in range(4)]
@@ -311,7 +306,7 @@ PROCESS = textwrap.dedent(
     from datetime import datetime, timezone
     from bot.core.clock import ManualClock
     from bot.core.db import Database
-    from bot.core.context import Services
+    from bot.core.context import Context
     from bot.core.settings import Settings
     from jobs.digest import digest_job
 
@@ -322,8 +317,9 @@ PROCESS = textwrap.dedent(
         sys.exit("no start signal")
     now = datetime.fromisoformat(sys.argv[1])
     for workspace in sys.argv[2:]:
-        print(workspace, digest_job(Services(settings, Database.from_settings(settings),
-              ManualClock(now)), workspace, now).status, flush=True)
+        ctx = Context(env=settings, db=Database.from_settings(settings), clock=ManualClock(now),
+                      workspace_id=workspace)
+        print(workspace, digest_job(ctx, now).status, flush=True)
     """
 )
 
@@ -376,10 +372,8 @@ def test_three_processes_post_one_digest_per_workspace(
         assert info is not None and info.state == "posted" and info.attempts == 1
 
 
-def test_started_scheduler_catches_up_in_the_background(
-    services: Services, fake: FakeSlack
-) -> None:
-    scheduler = WarRoomScheduler(services)
+def test_started_scheduler_catches_up_in_the_background(ctx: Context, fake: FakeSlack) -> None:
+    scheduler = WarRoomScheduler(ctx)
     scheduler.start()
     try:
         # The watchdog runs at start-up: the missed digest goes out without waiting a period.

@@ -8,9 +8,12 @@ from urllib.parse import urlencode
 import yaml
 from slack_bolt.request import BoltRequest
 
+from bot.core.context import Context
+from bot.core.db import Database
 from bot.core.settings import Settings
-from bot.slack.app import BOT_SCOPES, create_app
-from handlers.commands import registered_commands
+from bot.slack.app import BOT_SCOPES
+from handlers import create_app
+from handlers.commands.table import registered_commands
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
 
@@ -27,7 +30,7 @@ def _app_commands(tmp_path: Path, candidates: set[str]) -> set[str]:
         slack_bot_token="xoxb-test",
         slack_signing_secret="s",
     )
-    app = create_app(settings)
+    app = create_app(Context(env=settings, db=Database.from_settings(settings)))
     found = set()
     for name in candidates:
         request = BoltRequest(body=urlencode({"command": name, "text": ""}), mode="http")

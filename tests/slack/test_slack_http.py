@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from bot.commands import WARROOM_SUBCOMMANDS, Reply
+from bot.core.render import Reply
+from bot.warroom.commands import SUBCOMMANDS
 from bot.slack.client import make_client
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import (
@@ -84,7 +85,7 @@ def test_error_inside_a_listener_gets_a_polite_apology(
     def explode(text: str, invocation: object) -> Reply:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setitem(WARROOM_SUBCOMMANDS, "boom", explode)
+    monkeypatch.setitem(SUBCOMMANDS, "boom", explode)
     answer = slack_env.command("/warroom", "boom")
     assert answer.status == 200
     (post,) = slack_env.fake.wait_for("response_url")

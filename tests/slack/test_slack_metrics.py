@@ -12,7 +12,8 @@ import threading
 import pytest
 from sqlalchemy import event
 
-from bot.commands import COMMANDS, Reply
+from bot.core.render import Reply
+from handlers.commands.table import COMMANDS, Command
 from bot.metrics.render import CHART_ACTION, SHARE_ACTION, button_value
 from bot.slack.app import LISTENER_THREADS
 from bot.slack.listener import ANSWER_THREADS
@@ -157,7 +158,7 @@ def test_slow_answers_never_hold_up_the_next_ack(loaded, monkeypatch: pytest.Mon
         assert gate.wait(timeout=30), "the test never opened the gate"
         return Reply.text("slow answer")
 
-    monkeypatch.setitem(COMMANDS, "/metric", slow)
+    monkeypatch.setitem(COMMANDS, "/metric", Command(slow))
     stuck = LISTENER_THREADS + 8
     try:
         for _ in range(stuck):

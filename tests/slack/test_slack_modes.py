@@ -12,9 +12,9 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from bot.core.clock import ManualClock
 from bot.core.db import Database
 from bot.core.workspace import SINGLE_WORKSPACE, workspace_key
-from bot.slack.app import create_app, stop_http_server
+from bot.slack.server import stop_http_server
 from tests.fake_slack import FakeSlack
-from tests.slack_requests import SlackEnv, get, serve_app, slack_settings
+from tests.slack_requests import SlackEnv, get, slack_settings, start_app
 
 CLIENT_ID = "111.222"
 
@@ -31,9 +31,9 @@ def oauth_env(settings) -> Iterator[SlackEnv]:
         slack_client_secret="client-secret",
     )
     database = Database.from_settings(connected)
-    app = create_app(connected, database, ManualClock(datetime(2026, 11, 2, 10, tzinfo=UTC)))
-    server, url, thread = serve_app(app)
-    yield SlackEnv(connected, database, app, fake, url)
+    clock = ManualClock(datetime(2026, 11, 2, 10, tzinfo=UTC))
+    server, url, thread = start_app(connected, database, clock)
+    yield SlackEnv(connected, database, clock, fake, url)
     stop_http_server(server, thread)
     fake.close()
     database.dispose()

@@ -8,16 +8,11 @@ from datetime import date
 
 from sqlalchemy import insert
 
-from bot.core.context import Services
 from bot.core.workspace import effective_settings
 from bot.models import Campaign, Channel
 from bot.warroom import standup
-from bot.warroom.render import (
-    ALERT_NUMBERS_ACTION,
-    SETTINGS_CALLBACK,
-    STANDUP_CALLBACK,
-    STANDUP_OPEN_ACTION,
-)
+from bot.warroom.forms import SETTINGS_CALLBACK, STANDUP_CALLBACK
+from bot.warroom.render import ALERT_NUMBERS_ACTION, STANDUP_OPEN_ACTION
 from bot.warroom.team import add_member, member
 from jobs.standup import send_prompts
 
@@ -122,14 +117,14 @@ def test_standup_prompt_form_update_and_digest(slack_env) -> None:  # type: igno
         )
     add_member(env.db, WS, "U0MKT", "marketing")
     add_member(env.db, WS, "U0OPS", "operations")
-    services = Services(env.settings, env.db, env.clock)
+    ctx = env.context()
 
-    prompt = send_prompts(services, WS, env.clock.now())
+    prompt = send_prompts(ctx, env.clock.now())
     assert prompt.status == "posted"
     posted = env.fake.calls_to("chat.postMessage")[-1]
     button = posted.params["blocks"][-1]["elements"][0]
     assert button["action_id"] == STANDUP_OPEN_ACTION and button["value"] == DAY.isoformat()
-    assert send_prompts(services, WS, env.clock.now()).status == "skipped"
+    assert send_prompts(ctx, env.clock.now()).status == "skipped"
 
     env.action(STANDUP_OPEN_ACTION, DAY.isoformat(), user="U0MKT")
     form = env.fake.wait_for("views.update")[-1].params["view"]
