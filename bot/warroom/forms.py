@@ -24,6 +24,7 @@ from slack_sdk.models.views import View
 from bot.core import blocks as kit
 from bot.core.blocks import mention
 from bot.core.settings import Settings
+from bot.warroom.alerts import RULES, Rule
 from bot.warroom.render import day_text, team_label, update_line
 from bot.warroom.standup import RESOURCES, CampaignChoice, Update
 from bot.warroom.team import Member
@@ -31,7 +32,7 @@ from bot.warroom.team import Member
 STANDUP_CALLBACK = "standup_submit"
 SETTINGS_CALLBACK = "settings_submit"
 # The settings the form shows, by block id (a subset of the workspace settings: the fund's
-# channel and approval mode are set in .env).
+# channel and approval mode are set in .env), ending with each playbook rule's threshold.
 SETTINGS_FIELDS = (
     "digest_channel",
     "digest_time",
@@ -40,10 +41,7 @@ SETTINGS_FIELDS = (
     "standup_mode",
     "timezone",
     "currency",
-    "alert_ltv_cac_min",
-    "alert_retention_drop_days",
-    "alert_roi_weeks",
-    "alert_surge_factor",
+    *(rule.setting for rule in RULES.values()),
 )
 
 
@@ -191,25 +189,7 @@ def settings_modal(settings: Settings) -> dict[str, Any]:
         ),
         _plain("timezone", "Time zone (IANA name)", settings.timezone),
         _plain("currency", "Currency (3 letters)", settings.currency),
-        _number("alert_ltv_cac_min", "Alert: LTV/CAC under", settings.alert_ltv_cac_min, True),
-        _number(
-            "alert_retention_drop_days",
-            "Alert: D1 retention down this many days",
-            settings.alert_retention_drop_days,
-            False,
-        ),
-        _number(
-            "alert_roi_weeks",
-            "Alert: ROI under benchmark this many weeks",
-            settings.alert_roi_weeks,
-            False,
-        ),
-        _number(
-            "alert_surge_factor",
-            "Alert: sign-up surge factor",
-            settings.alert_surge_factor,
-            True,
-        ),
+        *(_threshold(rule, settings) for rule in RULES.values()),
     ]
     view = View(
         type="modal",
@@ -238,6 +218,11 @@ def _plain(block_id: str, label: str, value: str) -> InputBlock:
         label=label,
         element=PlainTextInputElement(action_id="value", initial_value=value, max_length=64),
     )
+
+
+def _threshold(rule: Rule, settings: Settings) -> InputBlock:
+    value = getattr(settings, rule.setting)
+    return _number(rule.setting, rule.setting_label, value, isinstance(value, float))
 
 
 def _number(block_id: str, label: str, value: float, decimal: bool) -> InputBlock:

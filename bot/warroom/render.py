@@ -16,7 +16,7 @@ from bot.core.blocks import mention
 from bot.core.settings import Settings
 from bot.metrics import format as fmt
 from bot.metrics.registry import find_metric
-from bot.warroom.alerts import SURGE_LEVELS, Alert
+from bot.warroom.alerts import Alert
 from bot.warroom.digest import COLUMNS, NOT_LOADED, PAID_ONLY, Cell, ChannelLine, Digest
 from bot.warroom.headlines import Headlines
 from bot.warroom.standup import RESOURCE_LABELS, Update
@@ -239,9 +239,9 @@ def alert_message(alert: Alert, kind: str) -> dict[str, Any]:
         f"*What to do:* {rule.action}",
         f"*Numbers:* {alert.summary}",
     ]
-    if alert.rule == "traffic_surge":
-        lines.append("*Three-level response:*")
-        lines.extend(f":white_square: {level}" for level in SURGE_LEVELS)
+    if rule.steps:
+        lines.append(f"*{rule.steps_title}:*")
+        lines.extend(f":white_square: {step}" for step in rule.steps)
     blocks = [kit.section("\n".join(lines))]
     if alert.command:
         blocks.append(kit.context(f"See the numbers: `{alert.command}`"))

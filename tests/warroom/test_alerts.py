@@ -9,14 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from bot.core.clock import ManualClock
-from bot.core.context import Services
+from bot.core.clock import Clock, ManualClock, complete_weeks
+from bot.core.context import Context
 from bot.core.db import Database
 from bot.core.facts import mark_stale
 from bot.core.settings import Settings
 from bot.data.demo import load_demo
 from bot.models import Activity, Channel, Order, User
 from bot.warroom import alerts
+from bot.warroom.render import alert_message
 from jobs.alerts import alerts_job
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import slack_settings
@@ -35,6 +36,10 @@ PLANTED = {
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack() as server:
         yield server
+
+
+def _surge(settings: Settings, db: Database, clock: Clock) -> list[alerts.Finding]:
+    return alerts.evaluate_rule(alerts.RULES["traffic_surge"], settings, db, clock)
 
 
 def _open(db: Database) -> set[tuple[str, str]]:
@@ -97,9 +102,11 @@ def test_planted_alerts_open_once_and_resolve_when_data_recovers(
     settings: Settings, db: Database, fake: FakeSlack
 ) -> None:
     load_demo(db, users=8000, days=90, seed=7, end_date=END)
-    services = Services(slack_settings(settings, fake), db, ManualClock(NOW))
+    ctx = Context(
+        env=slack_settings(settings, fake), db=db, clock=ManualClock(NOW), workspace_id=WS
+    )
 
-    changes = alerts_job(services, WS, NOW)
+    changes = alerts_job(ctx, NOW)
     opened = {(c.alert.rule, c.alert.subject) for c in changes if c.kind == "opened"}
     assert opened == PLANTED
     assert _open(db) == PLANTED
@@ -118,14 +125,14 @@ def test_planted_alerts_open_once_and_resolve_when_data_recovers(
     assert stored[("ltv_cac_low", "baidu")].opened_ts == by_subject["baidu"].response["ts"]
 
     # Evaluated again (every hour): still open, nothing re-posted.
-    assert alerts_job(services, WS, NOW + timedelta(hours=1)) == []
+    assert alerts_job(ctx, NOW + timedelta(hours=1)) == []
     assert len(fake.calls_to("chat.postMessage")) == 3
 
     # Better data arrives for each planted channel.
     _add_orders(db, "baidu", END - timedelta(days=29), END, 3000.0)
     _add_orders(db, "wechat", END - timedelta(days=14), END, 3000.0)
     _add_next_day_activity(db, "xiaohongshu", END - timedelta(days=1))
-    changes = alerts_job(services, WS, NOW + timedelta(hours=2))
+    changes = alerts_job(ctx, NOW + timedelta(hours=2))
     resolved = {(c.alert.rule, c.alert.subject) for c in changes if c.kind == "resolved"}
     assert resolved == PLANTED
     assert _open(db) == set()
@@ -134,7 +141,7 @@ def test_planted_alerts_open_once_and_resolve_when_data_recovers(
     opened_ts = {p.response["ts"] for p in posts}
     assert {r.params["thread_ts"] for r in replies} == opened_ts
     assert all("Resolved" in r.text for r in replies)
-    assert alerts_job(services, WS, NOW + timedelta(hours=3)) == []
+    assert alerts_job(ctx, NOW + timedelta(hours=3)) == []
     assert len(fake.calls_to("chat.postMessage")) == 6
 
 
@@ -159,13 +166,11 @@ def test_surge_fires_on_a_synthetic_spike(settings: Settings, db: Database) -> N
         ]
         connection.execute(insert(User), rows)
     clock = ManualClock(datetime(2026, 12, 1, 15, 5, tzinfo=UTC))
-    findings = alerts.check_surge(settings, db, clock.now())
+    findings = _surge(settings, db, clock)
     assert len(findings) == 1 and findings[0].firing
     assert findings[0].details["count"] == 40 and findings[0].details["mean"] == 10
     changes = alerts.apply_findings(db, WS, findings, clock.now())
     assert [c.kind for c in changes] == ["opened"]
-    from bot.warroom.render import alert_message
-
     text = str(alert_message(changes[0].alert, "opened"))
     for level in ("Level 1", "Level 2", "Level 3"):
         assert level in text
@@ -183,7 +188,7 @@ def test_surge_fires_on_a_synthetic_spike(settings: Settings, db: Database) -> N
             ],
         )
     clock.set(datetime(2026, 12, 1, 16, 5, tzinfo=UTC))
-    later = alerts.check_surge(settings, db, clock.now())
+    later = _surge(settings, db, clock)
     assert not later[0].firing
     assert [c.kind for c in alerts.apply_findings(db, WS, later, clock.now())] == ["resolved"]
 
@@ -199,7 +204,7 @@ def test_a_small_hour_is_not_a_surge(settings: Settings, db: Database) -> None:
             ]
             + [{"id": "old", "signed_up_at": datetime(2026, 11, 30, 14, 0), "channel": "tiktok"}],
         )
-    findings = alerts.check_surge(settings, db, datetime(2026, 12, 1, 15, 5, tzinfo=UTC))
+    findings = _surge(settings, db, ManualClock(datetime(2026, 12, 1, 15, 5, tzinfo=UTC)))
     assert not findings[0].firing  # 5 sign-ups is 35x the average, but below the noise floor
 
 
@@ -209,9 +214,9 @@ def test_no_data_no_findings(settings: Settings, db: Database) -> None:
 
 
 def test_complete_weeks() -> None:
-    weeks = alerts.complete_weeks(date(2026, 11, 30), 2)  # a Monday
-    assert [(w.start, w.end) for w in weeks] == [
+    """The weeks the ROI rule looks at: complete Monday-to-Sunday weeks, oldest first."""
+    assert complete_weeks(date(2026, 11, 30), 2) == [  # a Monday
         (date(2026, 11, 16), date(2026, 11, 22)),
         (date(2026, 11, 23), date(2026, 11, 29)),
     ]
-    assert alerts.complete_weeks(date(2026, 11, 29), 1)[0].end == date(2026, 11, 29)
+    assert complete_weeks(date(2026, 11, 29), 1)[0][1] == date(2026, 11, 29)  # a Sunday

@@ -3,6 +3,7 @@ stand-ups and who has not posted, "not loaded yet" instead of zeros, and Slack's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from click.testing import CliRunner
@@ -11,6 +12,7 @@ from sqlalchemy import delete
 from bot.cli import cli
 from bot.core import blocks
 from bot.core.clock import ManualClock
+from bot.core.context import Context
 from bot.core.db import Database
 from bot.core.facts import mark_stale
 from bot.core.render import blocks_as_text
@@ -19,9 +21,10 @@ from bot.data.demo import load_demo
 from bot.metrics.registry import find_metric
 from bot.models import Order
 from bot.warroom import alerts
+from bot.warroom.compose import digest_payload
 from bot.warroom.digest import NOT_LOADED, Cell, ChannelLine, Digest, build_digest
 from bot.warroom.render import digest_message
-from bot.warroom.standup import StandupDay, save_update
+from bot.warroom.standup import StandupDay, Update, save_update
 from bot.warroom.team import Member, add_member
 
 WS = "default"
@@ -35,11 +38,14 @@ def test_digest_on_demo_data(settings: Settings, db: Database) -> None:
     add_member(db, WS, "U0MKT", "marketing")
     add_member(db, WS, "U0OPS", "operations")
     add_member(db, WS, "U0LATE", "marketing")
-    save_update(db, WS, "U0MKT", DIGEST_DAY, shipped="teaser video", blockers="budget cap")
-    save_update(db, WS, "U0OPS", DIGEST_DAY, resources_ready=["coupons"])
+    ctx = Context(env=settings, db=db, clock=CLOCK)
+    save_update(
+        replace(ctx, actor="U0MKT"), DIGEST_DAY, shipped="teaser video", blockers="budget cap"
+    )
+    save_update(replace(ctx, actor="U0OPS"), DIGEST_DAY, resources_ready=["coupons"])
     alerts.evaluate(settings, db, WS, CLOCK)
 
-    digest = build_digest(settings, db, WS, DIGEST_DAY, CLOCK)
+    digest, message = digest_payload(ctx, DIGEST_DAY)
     assert digest.day == END and digest.retention_day == END - timedelta(days=1)
     keys = [line.key for line in digest.channels]
     assert set(keys) == {"baidu", "douyin", "organic", "tiktok", "wechat", "xiaohongshu"}
@@ -51,7 +57,7 @@ def test_digest_on_demo_data(settings: Settings, db: Database) -> None:
     assert sum(cell.moved for line in digest.channels for cell in line.cells.values()) <= 3
     assert set(digest.trend) == {"revenue", "spend"} and len(digest.trend["revenue"]["baidu"]) == 14
 
-    text = blocks_as_text(digest_message(digest, settings, db, CLOCK))
+    text = blocks_as_text(message)
     assert "War room · Tue 1 Dec 2026" in text
     assert "LTV/CAC 30d 1.6x" in text
     assert "Open alerts (3)" in text
@@ -82,14 +88,14 @@ def test_missing_orders_are_not_loaded_yet_not_zero(settings: Settings, db: Data
     line = digest.channels[0]
     assert line.cells["revenue"] == Cell(None, None, NOT_LOADED)
     assert line.cells["spend"].value is not None
-    text = blocks_as_text(digest_message(digest, settings))
+    text = blocks_as_text(digest_message(digest))
     assert "Not loaded yet for 30 Nov: orders" in text
     assert "Revenue not loaded yet" in text
 
 
 def test_empty_database_says_so(settings: Settings, db: Database) -> None:
     digest = build_digest(settings, db, WS, DIGEST_DAY, CLOCK)
-    text = blocks_as_text(digest_message(digest, settings))
+    text = blocks_as_text(digest_message(digest))
     assert "No growth data is loaded yet" in text
     assert "Open alerts: none" in text
     assert "Nobody is in marketing or operations yet" in text
@@ -103,8 +109,6 @@ def test_fits_slack_limits_with_many_channels_and_updates() -> None:
     cells = {name: Cell(1234.5, 1000.0) for name in metrics}
     channels = [ChannelLine(f"ch{i}", f"Channel {i}", "paid", cells, 3.2) for i in range(300)]
     people = [Member(f"U{i:05d}", "marketing", False, False) for i in range(400)]
-    from bot.warroom.standup import Update
-
     updates = [
         Update(f"U{i:05d}", "operations", DIGEST_DAY, shipped=None, blockers="x" * 2000)
         for i in range(200)
@@ -121,7 +125,7 @@ def test_fits_slack_limits_with_many_channels_and_updates() -> None:
         standups=StandupDay(DIGEST_DAY, updates, people),
         metrics=metrics,  # type: ignore[arg-type]
     )
-    message = digest_message(digest, Settings(_env_file=None))  # type: ignore[call-arg]
+    message = digest_message(digest)
     assert len(message["blocks"]) <= blocks.MAX_MESSAGE_BLOCKS
     assert len(message["text"]) < 4000
     for block in message["blocks"]:
