@@ -25,7 +25,17 @@ import uuid
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
 from bench.report import write_section
+from bot.core.db import Database, make_engine
+from bot.core.migrate import upgrade
+from bot.core.settings import Settings
+from bot.data.demo import Generator, load_demo
+from bot.data.importer import import_file
 
 USERS = int(os.environ.get("BENCH_DEMO_USERS", "1000000"))
 DAYS = 365
@@ -39,23 +49,15 @@ IMPORT_ORDER = ("channels", "campaigns", "spend", "users", "leads", "orders", "a
 
 
 def _child(step: str, url: str, folder: str) -> dict[str, object]:
-    from bot.core.db import Database, make_engine
-    from bot.core.migrate import upgrade
-
     if step == "export":
         return {"rows": _export(Path(folder))}
     engine = make_engine(url)
     upgrade(engine)
     db = Database(engine, engine)
     if step == "load":
-        from bot.data.demo import load_demo
-
         summary = load_demo(db, users=USERS, days=DAYS, seed=SEED, end_date=END, replace=True)
         return {"rows": summary.rows}
     if step == "import":
-        from bot.core.settings import Settings
-        from bot.data.importer import import_file
-
         settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
         rows = {}
         for table in IMPORT_ORDER:
@@ -67,11 +69,6 @@ def _child(step: str, url: str, folder: str) -> dict[str, object]:
 
 def _export(folder: Path) -> dict[str, int]:
     """Write the demo data set to one Parquet file per table, chunk by chunk."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from bot.data.demo import Generator
-
     generator = Generator(USERS, DAYS, SEED, END)
     rows: dict[str, int] = {}
     for name, frame in generator.fixed_tables().items():
@@ -126,11 +123,6 @@ def _postgres_url() -> str | None:
 
 
 def _pg_schema(url: str, name: str, create: bool) -> str:
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from bot.core.db import make_engine
-
     engine = make_engine(url)
     with engine.begin() as connection:
         statement = f'CREATE SCHEMA "{name}"' if create else f'DROP SCHEMA "{name}" CASCADE'

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -166,16 +167,17 @@ def demo_data(
     settings = state.settings
     last_day = end_date.date() if end_date else _yesterday(settings)  # type: ignore[attr-defined]
     try:
-        summary = demo.load_demo(
-            state.db,
-            users=users,
-            days=days,
-            seed=seed,
-            end_date=last_day,
-            if_empty=if_empty,
-            replace=replace,
-            progress=sys.stderr.isatty(),
-        )
+        with _progress_bar("demo data (users)", users) as bar:
+            summary = demo.load_demo(
+                state.db,
+                users=users,
+                days=days,
+                seed=seed,
+                end_date=last_day,
+                if_empty=if_empty,
+                replace=replace,
+                progress=bar.update if bar else None,
+            )
     except demo.DemoDataError as error:
         raise click.ClickException(str(error)) from None
     click.echo(summary)
@@ -199,15 +201,16 @@ def import_(
 ) -> None:
     """Import TABLE (channels, campaigns, spend, users, leads, orders, activity) from FILE."""
     try:
-        report = import_file(
-            state.db,
-            state.settings,
-            table,
-            file,
-            skip_invalid=skip_invalid,
-            rejects_path=rejects,
-            progress=sys.stderr.isatty(),
-        )
+        with _progress_bar(f"import {table} (rows read)") as bar:
+            report = import_file(
+                state.db,
+                state.settings,
+                table,
+                file,
+                skip_invalid=skip_invalid,
+                rejects_path=rejects,
+                progress=bar.update if bar else None,
+            )
     except ImportFailed as failure:
         click.echo(str(failure), err=True)
         sys.exit(1)
@@ -223,6 +226,22 @@ def _progress_line():  # type: ignore[no-untyped-def]
     if not sys.stderr.isatty():
         return None
     return lambda message: click.echo(f"  {message} ...", err=True)
+
+
+def _progress_bar(label: str, length: int | None = None):  # type: ignore[no-untyped-def]
+    """click's progress bar on stderr when it is a terminal (else None: no progress output),
+    counting up to `length` or, without one, just counting. Its `update(count)` is the
+    progress callback of a data load."""
+    if not sys.stderr.isatty():
+        return nullcontext()
+    return click.progressbar(
+        # Without a length click needs an iterable of unknown size: iter(int, 1) never ends.
+        None if length else iter(int, 1),
+        length=length,
+        label=label,
+        show_pos=True,
+        file=sys.stderr,
+    )
 
 
 # --------------------------------------------------------------------------- metrics

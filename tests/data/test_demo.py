@@ -12,9 +12,10 @@ from click.testing import CliRunner
 from sqlalchemy import exists, func, inspect, select
 
 from bot.cli import cli
+from bot.core.clock import complete_weeks
 from bot.core.db import Database
 from bot.core.facts import ROLLUPS
-from bot.data.demo import PLANTED, Generator, last_complete_week, load_demo
+from bot.data.demo import PLANTED, Generator, load_demo
 from bot.models import Activity, Campaign, ImportRun, Lead, Order, RollupState, User
 
 END = date(2026, 11, 30)  # a Monday, with Double 11 inside the last 30 days
@@ -142,7 +143,7 @@ def test_one_channel_roi_under_benchmark_for_the_last_two_weeks(
     users, orders, spend = data["users"], data["orders"], data["spend"]
     orders = orders.merge(users[["id", "signed_up_at"]], left_on="user_id", right_on="id")
     within = orders[orders["ordered_at"] < orders["signed_up_at"] + pd.Timedelta(days=30)]
-    monday, _ = last_complete_week(END)
+    monday, _ = complete_weeks(END, 1)[0]
     benchmark = data["channels"].set_index("key")["roi_benchmark"]
 
     def roi(key: str, weeks_back: int) -> float:

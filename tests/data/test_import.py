@@ -40,9 +40,9 @@ ORDERS = (
 )
 
 
-def write(tmp_path: Path, name: str, text: str, **kw: object) -> Path:
+def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
-    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    path.write_bytes(text.encode("utf-8"))
     return path
 
 
@@ -271,7 +271,8 @@ def test_zoned_timestamps_become_workspace_wall_clock(db_url: str, tmp_path: Pat
 def test_skip_invalid_loads_good_rows_and_writes_rejects(
     base: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.data.importer.STREAM_ROWS", 1)  # rejects read back in several parts
+    # Rejected rows are read back from the staging table in several parts.
+    monkeypatch.setattr("bot.data.importer.rejects.STREAM_ROWS", 1)
     text = ORDERS + (
         "o4,u2,2026-09-04 10:00,-5\n"  # line 5: negative
         "o5,u404,2026-09-04 10:00,5\n"  # line 6: unknown user
