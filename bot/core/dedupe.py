@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert
 
+from bot.core.clock import naive_utc
 from bot.core.db import Database
 from bot.models import SlackEvent
 
@@ -26,7 +27,7 @@ def first_delivery(db: Database, event_id: str, now: datetime) -> bool:
     """Claim `event_id`; True only for the first delivery (a retry or a twin gets False)."""
     statement = (
         _insert_ignoring_duplicates(db.state.dialect.name)
-        .values(event_id=event_id, received_at=now.replace(tzinfo=None))
+        .values(event_id=event_id, received_at=naive_utc(now))
         .returning(SlackEvent.event_id)
     )
     # RETURNING tells reliably whether the row went in (rowcount is -1 on some drivers).
@@ -38,7 +39,7 @@ def forget_before(db: Database, moment: datetime) -> int:
     """Drop claims older than `moment` (Slack retries within minutes); returns how many."""
     statement = (
         delete(SlackEvent)
-        .where(SlackEvent.received_at < moment.replace(tzinfo=None))
+        .where(SlackEvent.received_at < naive_utc(moment))
         .returning(SlackEvent.event_id)
     )
     with db.state.begin() as connection:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
+from bot.core.clock import naive_utc
 from bot.core.db import as_date
 from bot.models import Activity, Lead, Order, RollupState, Spend, User
 
@@ -28,7 +29,7 @@ def mark_stale(session: Session, first: date | None, last: date | None, now: dat
         state.stale_to = _widen(state.stale_to, last, max)
     if first is None or last is None:
         state.stale_from = state.stale_to = None
-    state.marked_at = now.replace(tzinfo=None)
+    state.marked_at = naive_utc(now)
 
 
 def _widen(current: date | None, new: date | None, pick) -> date | None:  # type: ignore[no-untyped-def]

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from bot.core.clock import naive_utc
 from bot.core.db import Database
 from bot.models import JobRun
 
@@ -68,13 +69,6 @@ class RunInfo:
     finished_at: datetime | None
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    # The state store keeps naive UTC timestamps (SQLite has no time zones).
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def backoff(attempts: int) -> timedelta:
     """How long after its `attempts`-th failure a run may be tried again."""
     delay = FIRST_BACKOFF * (2 ** max(attempts - 1, 0))
@@ -112,7 +106,7 @@ def claim(
     `manual` (a person asked for it) skips the failure backoff and the attempt limit, but
     never takes over a fresh claim and never repeats a posted run.
     """
-    at = _naive_utc(now)
+    at = naive_utc(now)
     statement = (
         _insert_if_absent(db.state.dialect.name)
         .values(
@@ -239,7 +233,7 @@ def mark_posted(
     db: Database, held: Claim, now: datetime, channel: str | None = None, ts: str | None = None
 ) -> bool:
     """The run is done: state posted (with the message ts when given)."""
-    values: dict[str, Any] = {"state": "posted", "finished_at": _naive_utc(now), "error": None}
+    values: dict[str, Any] = {"state": "posted", "finished_at": naive_utc(now), "error": None}
     if channel is not None:
         values["channel"] = channel
     if ts is not None:
@@ -251,7 +245,7 @@ def mark_failed(db: Database, held: Claim, now: datetime, error: str, final: boo
     """The attempt failed; retried with backoff unless `final` (retrying cannot fix it)."""
     values: dict[str, Any] = {
         "state": "failed",
-        "finished_at": _naive_utc(now),
+        "finished_at": naive_utc(now),
         "error": error[:2000],
     }
     if final:
