@@ -23,6 +23,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,11 @@ from bot.core.db import Database, make_engine
 from bot.core.facts import mark_stale
 from bot.core.migrate import upgrade
 from bot.core.settings import Settings
+from bot.data.demo import load_demo
 from bot.metrics import rollups
+from bot.metrics.catalog import load_catalog
 from bot.metrics.engine import ask
-from bot.metrics.parser import load_catalog, parse
+from bot.metrics.parser import parse
 from bot.metrics.query import Query
 from bot.metrics.registry import METRICS
 from bot.metrics.sql import day_of, days_between
@@ -136,87 +139,26 @@ class DirectSQL:
     def _measure(
         self, name: str, query: Query, start: date, end: date, by: str | None
     ) -> dict[Any, float]:
-        d = self.dialect
-        lo, hi = (
+        builders = {
+            "spend": self._spend,
+            "revenue": self._revenue,
+            "new_customers": self._new_customers,
+            "ltv_revenue": self._ltv_revenue,
+            "roi_revenue": self._roi_revenue,
+            "retained": self._signups,
+            "eligible": self._signups,
+            "leads": self._leads,
+            "converted_leads": self._leads,
+            "repeat_customers": self._repeat,
+            "ordering_customers": self._repeat,
+        }
+        window = _Window(
+            start,
+            end,
             datetime.combine(start, datetime.min.time()),
             datetime.combine(end + timedelta(days=1), datetime.min.time()),
         )
-        first = (
-            select(O.c.user_id, func.min(O.c.ordered_at).label("first_at"))
-            .group_by(O.c.user_id)
-            .subquery("first_orders")
-        )
-        if name == "spend":
-            table, value, where = S, func.sum(S.c.amount), [S.c.date.between(start, end)]
-            source = S
-        elif name == "revenue":
-            table, source = U, O.join(U, U.c.id == O.c.user_id)
-            value, where = func.sum(O.c.amount), [O.c.ordered_at >= lo, O.c.ordered_at < hi]
-        elif name == "new_customers":
-            table, source = U, first.join(U, U.c.id == first.c.user_id)
-            value, where = func.count(), [first.c.first_at >= lo, first.c.first_at < hi]
-        elif name == "ltv_revenue":
-            table = U
-            source = O.join(first, first.c.user_id == O.c.user_id).join(U, U.c.id == O.c.user_id)
-            age = days_between(day_of(O.c.ordered_at, d), day_of(first.c.first_at, d), d)
-            value = func.sum(O.c.amount)
-            where = [
-                first.c.first_at >= lo,
-                first.c.first_at < hi,
-                age <= self.settings.ltv_horizon_days,
-            ]
-        elif name == "roi_revenue":
-            table, source = U, O.join(U, U.c.id == O.c.user_id)
-            age = days_between(day_of(O.c.ordered_at, d), day_of(U.c.signed_up_at, d), d)
-            value = func.sum(O.c.amount)
-            where = [
-                U.c.signed_up_at >= lo,
-                U.c.signed_up_at < hi,
-                age >= 0,
-                age <= self.settings.roi_window_days,
-            ]
-        elif name in ("retained", "eligible"):
-            n = query.day_n or 1
-            last = min(end, self.yesterday - timedelta(days=n))
-            last_ts = datetime.combine(last + timedelta(days=1), datetime.min.time())
-            table = U
-            where = [U.c.signed_up_at >= lo, U.c.signed_up_at < last_ts]
-            if name == "eligible":
-                source, value = U, func.count()
-            else:
-                age = days_between(A.c.date, day_of(U.c.signed_up_at, d), d)
-                source = U.join(A, and_(A.c.user_id == U.c.id, age == n))
-                value = func.count()
-        elif name in ("leads", "converted_leads"):
-            table = L
-            source = L.outerjoin(first, first.c.user_id == L.c.user_id)
-            age = days_between(day_of(first.c.first_at, d), day_of(L.c.created_at, d), d)
-            window = self.settings.lead_window_days
-            converted = case((and_(age >= 0, age <= window), 1), else_=0)
-            value = func.count() if name == "leads" else func.sum(converted)
-            where = [L.c.created_at >= lo, L.c.created_at < hi]
-        elif name in ("repeat_customers", "ordering_customers"):
-            per_user = (
-                select(
-                    O.c.user_id,
-                    U.c.channel,
-                    U.c.campaign_id,
-                    func.count().label("n"),
-                )
-                .select_from(O.join(U, U.c.id == O.c.user_id))
-                .where(O.c.ordered_at >= lo, O.c.ordered_at < hi)
-                .group_by(O.c.user_id, U.c.channel, U.c.campaign_id)
-                .subquery("per_user")
-            )
-            table, source = per_user, per_user
-            value = (
-                func.sum(case((per_user.c.n >= 2, 1), else_=0))
-                if name == "repeat_customers"
-                else func.count()
-            )
-            where = []
-        else:
-            raise KeyError(name)
+        table, source, value, where = builders[name](name, query, window)
         filters = query.filters
         if filters.channels:
             where.append(table.c.channel.in_(filters.channels))
@@ -228,13 +170,9 @@ class DirectSQL:
             source = source.join(CH, CH.c.key == table.c.channel)
             if filters.kind:
                 where.append(CH.c.kind == filters.kind)
-        key = None
-        if by == "channel":
-            key = table.c.channel
-        elif by == "campaign":
-            key = table.c.campaign_id
-        elif by == "kind":
-            key = CH.c.kind
+        key = {"channel": table.c.channel, "campaign": table.c.campaign_id, "kind": CH.c.kind}.get(
+            by or ""
+        )
         columns = [value.label("value")] if key is None else [key.label("key"), value]
         statement = select(*columns).select_from(source).where(*where)
         if key is not None:
@@ -243,6 +181,98 @@ class DirectSQL:
         for row in self.connection.execute(statement):
             out[row[0] if key is not None else None] = float(row[-1] or 0)
         return out
+
+    # Each builder gives (the table with channel and campaign, FROM, the value, WHERE).
+
+    def _spend(self, _name: str, _query: Query, w: _Window) -> _Parts:
+        return S, S, func.sum(S.c.amount), [S.c.date.between(w.start, w.end)]
+
+    def _revenue(self, _name: str, _query: Query, w: _Window) -> _Parts:
+        where = [O.c.ordered_at >= w.lo, O.c.ordered_at < w.hi]
+        return U, O.join(U, U.c.id == O.c.user_id), func.sum(O.c.amount), where
+
+    def _new_customers(self, _name: str, _query: Query, w: _Window) -> _Parts:
+        first = _first_orders()
+        where = [first.c.first_at >= w.lo, first.c.first_at < w.hi]
+        return U, first.join(U, U.c.id == first.c.user_id), func.count(), where
+
+    def _ltv_revenue(self, _name: str, _query: Query, w: _Window) -> _Parts:
+        d, first = self.dialect, _first_orders()
+        source = O.join(first, first.c.user_id == O.c.user_id).join(U, U.c.id == O.c.user_id)
+        age = days_between(day_of(O.c.ordered_at, d), day_of(first.c.first_at, d), d)
+        where = [
+            first.c.first_at >= w.lo,
+            first.c.first_at < w.hi,
+            age <= self.settings.ltv_horizon_days,
+        ]
+        return U, source, func.sum(O.c.amount), where
+
+    def _roi_revenue(self, _name: str, _query: Query, w: _Window) -> _Parts:
+        d = self.dialect
+        age = days_between(day_of(O.c.ordered_at, d), day_of(U.c.signed_up_at, d), d)
+        where = [
+            U.c.signed_up_at >= w.lo,
+            U.c.signed_up_at < w.hi,
+            age >= 0,
+            age <= self.settings.roi_window_days,
+        ]
+        return U, O.join(U, U.c.id == O.c.user_id), func.sum(O.c.amount), where
+
+    def _signups(self, name: str, query: Query, w: _Window) -> _Parts:
+        """Eligible sign-ups (day N has happened), or those of them active on day N."""
+        n = query.day_n or 1
+        last = min(w.end, self.yesterday - timedelta(days=n))
+        last_ts = datetime.combine(last + timedelta(days=1), datetime.min.time())
+        where = [U.c.signed_up_at >= w.lo, U.c.signed_up_at < last_ts]
+        if name == "eligible":
+            return U, U, func.count(), where
+        age = days_between(A.c.date, day_of(U.c.signed_up_at, self.dialect), self.dialect)
+        return U, U.join(A, and_(A.c.user_id == U.c.id, age == n)), func.count(), where
+
+    def _leads(self, name: str, _query: Query, w: _Window) -> _Parts:
+        d, first = self.dialect, _first_orders()
+        source = L.outerjoin(first, first.c.user_id == L.c.user_id)
+        age = days_between(day_of(first.c.first_at, d), day_of(L.c.created_at, d), d)
+        window = self.settings.lead_window_days
+        converted = case((and_(age >= 0, age <= window), 1), else_=0)
+        value = func.count() if name == "leads" else func.sum(converted)
+        return L, source, value, [L.c.created_at >= w.lo, L.c.created_at < w.hi]
+
+    def _repeat(self, name: str, _query: Query, w: _Window) -> _Parts:
+        per_user = (
+            select(O.c.user_id, U.c.channel, U.c.campaign_id, func.count().label("n"))
+            .select_from(O.join(U, U.c.id == O.c.user_id))
+            .where(O.c.ordered_at >= w.lo, O.c.ordered_at < w.hi)
+            .group_by(O.c.user_id, U.c.channel, U.c.campaign_id)
+            .subquery("per_user")
+        )
+        value = (
+            func.sum(case((per_user.c.n >= 2, 1), else_=0))
+            if name == "repeat_customers"
+            else func.count()
+        )
+        return per_user, per_user, value, []
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The asked days, and the timestamps bounding them (lo inclusive, hi exclusive)."""
+
+    start: date
+    end: date
+    lo: datetime
+    hi: datetime
+
+
+_Parts = tuple[Any, Any, Any, list[Any]]
+
+
+def _first_orders() -> Any:
+    return (
+        select(O.c.user_id, func.min(O.c.ordered_at).label("first_at"))
+        .group_by(O.c.user_id)
+        .subquery("first_orders")
+    )
 
 
 # ------------------------------------------------------------------------ one backend
@@ -312,6 +342,38 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+def _time_direct(
+    engine: Any,
+    settings: Settings,
+    clock: ManualClock,
+    texts: list[str],
+    engine_values: list[float | None],
+) -> tuple[list[float], int]:
+    """Milliseconds per question as direct SQL (within DIRECT_SECONDS), and how many
+    answers agree with the engine's."""
+    direct_ms: list[float] = []
+    agree = 0
+    catalog = load_catalog(engine)
+    today = clock.today(settings.tz)
+    deadline = time.perf_counter() + DIRECT_SECONDS
+    with engine.connect() as connection:
+        direct = DirectSQL(connection, settings, clock.yesterday(settings.tz))
+        for question, mine in zip(texts, engine_values, strict=True):
+            if time.perf_counter() > deadline:
+                break
+            query = parse(question, catalog, today)
+            started = time.perf_counter()
+            theirs = direct.answer(query)
+            direct_ms.append((time.perf_counter() - started) * 1000)
+            if (mine is None and theirs is None) or (
+                mine is not None
+                and theirs is not None
+                and abs(mine - theirs) <= 1e-6 * max(1, abs(theirs))
+            ):
+                agree += 1
+    return direct_ms, agree
+
+
 def run_backend(name: str, url: str, reuse: bool) -> dict[str, Any]:
     """Load (or reuse) the data, build, refresh one day, and time the 200 questions."""
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
@@ -324,8 +386,6 @@ def run_backend(name: str, url: str, reuse: bool) -> dict[str, Any]:
         loaded = connection.execute(select(func.count()).select_from(U)).scalar()
         data_end = connection.execute(select(func.max(S.c.date))).scalar()
     if not (reuse and loaded == USERS and str(data_end) == END.isoformat()):
-        from bot.data.demo import load_demo
-
         print(f"  loading {USERS:,} demo users into {name}", flush=True)
         started = time.perf_counter()
         load_demo(db, users=USERS, days=DAYS, seed=SEED, end_date=END, replace=True)
@@ -348,9 +408,7 @@ def run_backend(name: str, url: str, reuse: bool) -> dict[str, Any]:
     _analyze(db)
 
     catalog = load_catalog(db.analytics)
-    channels = [c.key for c in catalog.channels]
-    campaigns = [c.id for c in catalog.campaigns]
-    texts = questions(channels, campaigns)
+    texts = questions([c.key for c in catalog.channels], [c.id for c in catalog.campaigns])
     for warm in texts[:10]:
         ask(warm, settings, db, clock)
     engine_ms, engine_values = [], []
@@ -360,24 +418,7 @@ def run_backend(name: str, url: str, reuse: bool) -> dict[str, Any]:
         engine_ms.append((time.perf_counter() - started) * 1000)
         engine_values.append(answer.value)
     print(f"  direct SQL for the same questions on {name}", flush=True)
-    direct_ms, agree = [], 0
-    today = clock.today(settings.tz)
-    deadline = time.perf_counter() + DIRECT_SECONDS
-    with engine.connect() as connection:
-        direct = DirectSQL(connection, settings, clock.yesterday(settings.tz))
-        for question, mine in zip(texts, engine_values, strict=True):
-            if time.perf_counter() > deadline:
-                break
-            query = parse(question, catalog, today)
-            started = time.perf_counter()
-            theirs = direct.answer(query)
-            direct_ms.append((time.perf_counter() - started) * 1000)
-            if (mine is None and theirs is None) or (
-                mine is not None
-                and theirs is not None
-                and abs(mine - theirs) <= 1e-6 * max(1, abs(theirs))
-            ):
-                agree += 1
+    direct_ms, agree = _time_direct(engine, settings, clock, texts, engine_values)
     measured = len(direct_ms)
     result.update(
         engine_p50=statistics.median(engine_ms),

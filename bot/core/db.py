@@ -68,11 +68,6 @@ def as_date(value: object) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def is_sqlite(bind: Engine | Connection) -> bool:
-    """True when the engine or connection talks to SQLite."""
-    return bind.dialect.name == "sqlite"
-
-
 @dataclass
 class Database:
     """Both stores of one bot: the state engine and the analytics engine (often the same)."""

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from bot.core.settings import Settings  # noqa: E402
+from bot.metrics.format import metric_title  # noqa: E402
 from bot.metrics.result import Result  # noqa: E402
 
 # 800 x 450 pixels: Slack's preview shows it whole; fonts large enough to read shrunk.
@@ -31,7 +32,7 @@ PREVIOUS = "#8d99ae"
 Series = Sequence[tuple[date, float | None]]
 
 
-def _axis_formatter(unit: str, currency: str, display: str = "plain") -> FuncFormatter:
+def _axis_formatter(unit: str, display: str = "plain") -> FuncFormatter:
     def money(value: float, _pos: object) -> str:
         for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
             if abs(value) >= size:
@@ -99,7 +100,7 @@ def line_chart_png(
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     axes.yaxis.set_major_locator(MaxNLocator(nbins=6))
-    axes.yaxis.set_major_formatter(_axis_formatter(unit, currency, display))
+    axes.yaxis.set_major_formatter(_axis_formatter(unit, display))
     axes.set_ylabel(_axis_label(label, unit, currency, display), fontsize=11)
     axes.set_xlabel("Date", fontsize=11)
     axes.tick_params(labelsize=10)
@@ -119,8 +120,6 @@ def line_chart_png(
 
 def metric_chart_png(result: Result, settings: Settings, title: str | None = None) -> bytes:
     """The metric's series (and the previous period's, dashed) as a PNG."""
-    from bot.metrics.format import metric_title
-
     metric = result.query.metric
     series = [(p.date, p.value) for p in result.series]
     previous = [(p.date, p.value) for p in result.previous_series] or None
@@ -165,7 +164,7 @@ def panels_chart_png(
         axes.xaxis.set_major_locator(locator)
         axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
         axes.yaxis.set_major_locator(MaxNLocator(nbins=6))
-        axes.yaxis.set_major_formatter(_axis_formatter("currency", currency))
+        axes.yaxis.set_major_formatter(_axis_formatter("currency"))
         axes.set_title(panel, fontsize=12)
         axes.set_ylim(bottom=0)
         axes.grid(True, axis="y", alpha=0.3)

@@ -1,6 +1,6 @@
 """The metric slash commands (/ltv, /cac, /roi, /retention, /metric) as answers.
 
-Which commands exist is declared in the registry (SLASH_COMMANDS); this module turns what a
+Which commands exist is declared in the registry (slash_commands()); this module turns what a
 person typed into an answer through the engine and the metric renderer.
 """
 

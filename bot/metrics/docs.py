@@ -8,21 +8,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.metrics.parser import PERIOD_WORDS, VALID_KEYS
-from bot.metrics.registry import MAX_RETENTION_DAY, METRICS
+from bot.metrics.parser import VALID_KEYS
+from bot.metrics.periods import PERIOD_WORDS
+from bot.metrics.registry import MAX_RETENTION_DAY, METRICS, get_measure
 
 METRICS_MD = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 
-SAMPLE_WORDS = {
-    None: "days in the period",
-    "new_customers": "new customers",
-    "orders": "orders",
-    "signups": "sign-ups",
-    "eligible": "eligible sign-ups",
-    "leads": "leads",
-    "converted_leads": "converted leads",
-    "ordering_customers": "customers with an order",
-}
 UNIT_WORDS = {
     "currency": "money in `CURRENCY`",
     "percent": "percent (JSON: a fraction, 0.342 = 34.2%)",
@@ -106,7 +97,7 @@ def render() -> str:
                 f"- Day N: `d=N` (1 to {MAX_RETENTION_DAY}), or names such as "
                 "`retention_d7`, `d7_retention`, `d30`"
             )
-        lines.append(f"- Sample size: {SAMPLE_WORDS[metric.sample]}")
+        lines.append(f"- Sample size: {_sample_words(metric.sample)}")
         for note in metric.notes:
             lines.append(f"- {note}")
         lines.append("")
@@ -129,6 +120,10 @@ def render() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _sample_words(sample: str | None) -> str:
+    return get_measure(sample).described if sample else "days in the period"
 
 
 def _display(display: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from bot.core.money import NO_DATA, format_money, is_finite
 from bot.core.settings import Settings
 from bot.metrics.query import Query
-from bot.metrics.registry import METRICS, Metric
+from bot.metrics.registry import METRICS, Metric, get_measure
 from bot.metrics.result import Result
 
 
@@ -107,15 +107,7 @@ def context_parts(result: Result) -> list[str]:
     """Small print: sample size, maturity, data through, filters."""
     parts: list[str] = []
     metric = result.query.metric
-    sample_word = {
-        "new_customers": "new customers",
-        "orders": "orders",
-        "signups": "sign-ups",
-        "eligible": "eligible users",
-        "leads": "leads",
-        "converted_leads": "converted leads",
-        "ordering_customers": "customers",
-    }.get(metric.sample or "", "days")
+    sample_word = get_measure(metric.sample).noun if metric.sample else "days"
     parts.append(f"n = {result.sample_size:,} {sample_word}")
     if result.maturity is not None and "mature" not in (result.note or ""):
         parts.append(f"cohort {result.maturity * 100:.0f}% mature")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import calendar
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
@@ -53,6 +54,24 @@ class Period:
         return Period(back(self.start), back(self.end), "a year earlier")
 
 
+def buckets(period: Period, grain: Grain) -> list[tuple[date, date]]:
+    """The grain's buckets inside the period: days, ISO weeks (Monday first) or calendar
+    months, each clipped to the period and labelled by its first day."""
+    out: list[tuple[date, date]] = []
+    start = period.start
+    while start <= period.end:
+        if grain == "day":
+            end = start
+        elif grain == "week":
+            end = start + timedelta(days=6 - start.weekday())
+        else:
+            end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        end = min(end, period.end)
+        out.append((start, end))
+        start = end + timedelta(days=1)
+    return out
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which channels, campaigns and kind of channel a query is limited to (empty: all)."""
@@ -60,11 +79,6 @@ class Filters:
     channels: tuple[str, ...] = ()
     campaigns: tuple[str, ...] = ()
     kind: Literal["paid", "organic"] | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        """True when nothing is filtered."""
-        return not (self.channels or self.campaigns or self.kind)
 
     def as_dict(self) -> dict[str, object]:
         """The filters that are set, for JSON and display."""
@@ -100,7 +114,3 @@ class Query:
         if self.compare == "yoy":
             return self.period.year_ago()
         return None
-
-    def with_period(self, period: Period) -> Query:
-        """The same question over another period."""
-        return replace(self, period=period)

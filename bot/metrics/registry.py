@@ -87,7 +87,7 @@ _MEASURES_BY_NAME = {measure.name: measure for measure in MEASURES}
 DAILY_MEASURES = tuple(measure.column for measure in MEASURES if measure.kept == "daily")
 
 
-def measure(name: str) -> Measure:
+def get_measure(name: str) -> Measure:
     """The measure called `name`; KeyError names it when none is declared."""
     try:
         return _MEASURES_BY_NAME[name]
@@ -120,7 +120,7 @@ class Metric:
     def measures(self) -> tuple[Measure, ...]:
         """The declared measures the metric reads: numerator, denominator, sample (no repeats)."""
         names = (self.numerator, self.denominator, self.sample)
-        return tuple(measure(name) for name in dict.fromkeys(n for n in names if n))
+        return tuple(get_measure(name) for name in dict.fromkeys(n for n in names if n))
 
 
 _BUILT_IN: tuple[Metric, ...] = (
@@ -294,11 +294,45 @@ _BUILT_IN: tuple[Metric, ...] = (
 )
 
 
+# The slash command that names no metric itself: `/metric NAME ...` (and `/metric list`).
+GENERIC_COMMAND = "/metric"
+
+
+def _check(metric: Metric, existing: Sequence[Metric]) -> None:
+    """ValueError unless the metric reads declared measures and its words are its own."""
+    try:
+        metric.measures()
+    except KeyError as missing:
+        raise ValueError(f"metric {metric.name}: {missing.args[0]}") from None
+    taken = {word for other in existing for word in (other.name, *other.aliases)}
+    clashes = sorted(taken & {metric.name, *metric.aliases})
+    if clashes:
+        raise ValueError(f"metric {metric.name}: {', '.join(clashes)} already name a metric")
+    commands = {other.slash_command for other in existing} | {GENERIC_COMMAND}
+    if metric.slash_command is not None and metric.slash_command in commands:
+        raise ValueError(f"metric {metric.name}: {metric.slash_command} is already a command")
+
+
 class MetricList(Sequence[Metric]):
     """The metrics the bot answers: the built-in ones, then any registered since."""
 
     def __init__(self, metrics: Sequence[Metric]) -> None:
+        for index, metric in enumerate(metrics):
+            _check(metric, metrics[:index])
         self._metrics = tuple(metrics)
+        self._lock = threading.Lock()
+
+    def register(self, metric: Metric) -> Callable[[], None]:
+        """Add a metric; returns the function that removes it again."""
+        with self._lock:
+            _check(metric, self._metrics)
+            self._metrics = (*self._metrics, metric)
+
+        def remove() -> None:
+            with self._lock:
+                self._metrics = tuple(m for m in self._metrics if m is not metric)
+
+        return remove
 
     @overload
     def __getitem__(self, index: int) -> Metric: ...
@@ -319,48 +353,18 @@ class MetricList(Sequence[Metric]):
         return f"MetricList({[metric.name for metric in self._metrics]})"
 
 
+# A mistake in the declarations above fails at import, not in the middle of an answer.
 METRICS = MetricList(_BUILT_IN)
-_registry_lock = threading.Lock()
 
 # Retention is also asked for as retention_d7, d1_retention, ...; the parser handles those.
 DEFAULT_RETENTION_DAYS = (1, 7, 30)
 MAX_RETENTION_DAY = 90
 
-# The slash command that names no metric itself: `/metric NAME ...` (and `/metric list`).
-GENERIC_COMMAND = "/metric"
-
 
 def register(metric: Metric) -> Callable[[], None]:
-    """Add a metric built from declared measures; every lookup, command, list and the docs
+    """Add a metric built from declared measures: every lookup, command, list and the docs
     see it. Returns the function that removes it again."""
-    with _registry_lock:
-        _check(metric, METRICS)
-        METRICS._metrics = (*METRICS._metrics, metric)
-
-    def remove() -> None:
-        with _registry_lock:
-            METRICS._metrics = tuple(m for m in METRICS._metrics if m is not metric)
-
-    return remove
-
-
-def _check(metric: Metric, existing: Sequence[Metric]) -> None:
-    """ValueError unless the metric reads declared measures and its words are its own."""
-    try:
-        metric.measures()
-    except KeyError as missing:
-        raise ValueError(f"metric {metric.name}: {missing.args[0]}") from None
-    taken = {word for other in existing for word in (other.name, *other.aliases)}
-    clashes = sorted(taken & {metric.name, *metric.aliases})
-    if clashes:
-        raise ValueError(f"metric {metric.name}: {', '.join(clashes)} already name a metric")
-    commands = {other.slash_command for other in existing} | {GENERIC_COMMAND}
-    if metric.slash_command is not None and metric.slash_command in commands:
-        raise ValueError(f"metric {metric.name}: {metric.slash_command} is already a command")
-
-
-for _index, _metric in enumerate(_BUILT_IN):
-    _check(_metric, _BUILT_IN[:_index])
+    return METRICS.register(metric)
 
 
 def slash_commands() -> dict[str, str | None]:

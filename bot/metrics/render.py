@@ -9,19 +9,13 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.core import blocks as kit
 from bot.core.settings import Settings
+from bot.metrics import format as fmt
 from bot.metrics.result import Result
 
 SHARE_ACTION = "metric_share"
 CHART_ACTION = "metric_chart"
 # A button value holds at most 2000 characters; the query text is far shorter.
 MAX_BUTTON_VALUE = 2000
-
-
-def _fmt():  # type: ignore[no-untyped-def]
-    # Imported late: bot.metrics.format is written alongside the engine and shared with the CLI.
-    from bot.metrics import format as fmt
-
-    return fmt
 
 
 def button_value(query_text: str) -> str:
@@ -52,7 +46,6 @@ def metric_blocks(
     result: Result, settings: Settings, *, buttons: bool = True, shared_by: str | None = None
 ) -> list[Block]:
     """The answer to a metric question: header, headline, change, context, rows, buttons."""
-    fmt = _fmt()
     metric = result.query.metric
     out: list[Block] = [kit.header(fmt.metric_title(result.query))]
     headline = fmt.format_metric_value(result.value, metric, settings.currency)
@@ -91,7 +84,6 @@ def metric_message(
     result: Result, settings: Settings, *, buttons: bool = True, shared_by: str | None = None
 ) -> dict[str, Any]:
     """A chat message (blocks + fallback text) answering a metric question."""
-    fmt = _fmt()
     text = f"{fmt.metric_title(result.query)}: " + fmt.format_metric_value(
         result.value, result.query.metric, settings.currency
     )

@@ -47,10 +47,6 @@ class RollupMeta(Base):
     built_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-# slack_sdk's own installation and OAuth state tables, created by our migrations so that one
-# history owns the whole schema. The stores build identical Table objects on their own.
-
-
 class RollupChannel(Base):
     """The channels as they were at the last refresh (labels, aliases, kind for filters)."""
 
@@ -155,7 +151,7 @@ class RollupCustomerDay(Base):
 
     Distinct customers are not additive over days; these columns let one indexed COUNT find,
     for any date range, the customers with 1+ orders in it (rows whose previous order day is
-    before the range) and with 2+ (see bot.metrics.engine). The refresh counts every window up
+    before the range) and with 2+ (see bot.metrics.readers). The refresh counts every window up
     to REPEAT_WINDOW_DAYS long from here into rollup_repeat_windows; longer periods are counted
     here when asked."""
 

@@ -22,8 +22,10 @@ from bot.metrics.format import (
     series_lines,
 )
 from bot.metrics.query import Filters, Period, Query
-from bot.metrics.registry import BY_NAME
+from bot.metrics.registry import METRICS
 from bot.metrics.result import Point, Result, Row
+
+BY_NAME = {metric.name: metric for metric in METRICS}
 
 
 @pytest.mark.parametrize(

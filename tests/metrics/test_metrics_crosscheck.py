@@ -16,6 +16,7 @@ from bot.data.demo import load_demo
 from bot.metrics import rollups
 from bot.metrics.engine import ask, buckets
 from bot.metrics.registry import METRICS
+from bot.metrics.rollups import windows
 from tests.metrics.metric_reference import Reference
 
 END = date(2026, 10, 20)
@@ -116,7 +117,8 @@ def _queries(reference: Reference) -> list[tuple[str, dict]]:
         grain = rng.choice([None, None, "day", "week", "month"])
         if grain:
             words.append(f"grain={grain}")
-        words.append(rng.choice(["", "", "vs=prev", "vs=none"]))
+        vs = rng.choice(["", "", "vs=prev", "vs=none"])
+        words.append(vs)
         spec = {
             "metric": metric,
             "start": start,
@@ -125,6 +127,7 @@ def _queries(reference: Reference) -> list[tuple[str, dict]]:
             "d": day_n,
             "by": by,
             "grain": grain,
+            "compare": vs != "vs=none",
         }
         out.append((" ".join(w for w in words if w), spec))
     return out
@@ -157,7 +160,7 @@ def test_rollup_answers_equal_the_pandas_reference(loaded) -> None:
 def test_repeat_rate_beyond_the_counted_windows(loaded, monkeypatch) -> None:
     """Periods longer than the windows the refresh counts are scanned instead; both agree."""
     settings, db, clock, reference = loaded
-    monkeypatch.setattr(rollups, "REPEAT_WINDOW_DAYS", 10)
+    monkeypatch.setattr(windows, "REPEAT_WINDOW_DAYS", 10)
     rollups.refresh(settings, db, clock, full=True)
     checked = {"values": 0, "previous": 0, "rows": 0, "points": 0}
     for text, spec in _queries(reference):
@@ -175,11 +178,16 @@ def _check(result, text: str, spec: dict, reference: Reference, checked: dict) -
     want = reference.value(metric, start, end, filters, day_n)
     assert close(result.value, want), (text, result.value, want)
     checked["values"] += 1
-    previous = result.query.comparison_period()
-    if previous is not None and previous.start >= END - timedelta(days=DAYS - 1):
-        want_prev = reference.value(metric, previous.start, previous.end, filters, day_n)
-        assert close(result.previous_value, want_prev), (text, "previous")
-        checked["previous"] += 1
+    if not spec["compare"]:
+        assert result.previous_value is None, text
+    else:
+        # The previous period by its definition: as long as the period, ending the day before.
+        previous_end = start - timedelta(days=1)
+        previous_start = previous_end - (end - start)
+        if previous_start >= END - timedelta(days=DAYS - 1):
+            want_prev = reference.value(metric, previous_start, previous_end, filters, day_n)
+            assert close(result.previous_value, want_prev), (text, "previous")
+            checked["previous"] += 1
     if metric in ("ltv", "ltv_cac"):
         assert close(result.maturity, reference.maturity(start, end, filters)), text
     if spec["by"]:

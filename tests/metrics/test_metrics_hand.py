@@ -31,6 +31,7 @@ import math
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy.orm import Session
 
 from bot.core.clock import ManualClock
 from bot.core.db import Database
@@ -48,6 +49,95 @@ def at(day: str, clock: str = "12:00") -> datetime:
     return datetime.fromisoformat(f"2026-{day} {clock}")
 
 
+USERS = [
+    ("u1", "03-01", "10:00", "tiktok", "c1"),
+    ("u2", "03-01", "23:30", "tiktok", None),
+    ("u3", "03-02", "08:00", "douyin", "c2"),
+    ("u4", "03-03", "12:00", "seo", None),
+    ("u5", "03-04", "09:00", "douyin", "c2"),
+    ("u6", "02-20", "09:00", "tiktok", "c1"),
+]
+ORDERS = [
+    ("o1", "u1", "03-01", "11:00", 40),
+    ("o2", "u1", "03-11", "09:00", 60),
+    ("o3", "u1", "03-12", "09:00", 25),
+    ("o4", "u2", "03-02", "00:30", 30),
+    ("o5", "u3", "03-07", "10:00", 80),
+    ("o6", "u3", "03-08", "10:00", 20),
+    ("o7", "u4", "03-03", "13:00", 10),
+    ("o8", "u4", "03-03", "18:00", 15),
+    ("o9", "u6", "02-25", "12:00", 70),
+    ("o10", "u6", "03-02", "12:00", 35),
+]
+ACTIVITY = [
+    ("u1", "03-02"),
+    ("u1", "03-08"),
+    ("u2", "03-02"),
+    ("u3", "03-04"),
+    ("u4", "03-04"),
+    ("u5", "03-05"),
+    ("u6", "02-21"),
+]
+LEADS = [
+    ("l1", "03-01", "tiktok", "c1", "u1"),
+    ("l2", "03-01", "douyin", "c2", "u3"),
+    ("l3", "03-04", "douyin", "c2", "u3"),
+    ("l8", "03-03", "douyin", "c2", "u3"),
+    ("l4", "03-02", "tiktok", None, None),
+    ("l5", "03-03", "seo", None, "u4"),
+    ("l6", "03-05", "douyin", "c2", "u5"),
+    ("l7", "03-02", "tiktok", None, "u6"),
+]
+
+
+def _add_catalog_and_spend(session: Session) -> None:
+    session.add_all(
+        [
+            Channel(key="tiktok", name="TikTok", kind="paid"),
+            Channel(key="douyin", name="抖音", kind="paid"),
+            Channel(key="seo", name="SEO", kind="organic"),
+        ]
+    )
+    session.flush()
+    session.add_all(
+        [
+            Campaign(id="c1", channel="tiktok", name="Spring", start_date=date(2026, 2, 1)),
+            Campaign(id="c2", channel="douyin", name="Launch", start_date=date(2026, 2, 1)),
+        ]
+    )
+    session.flush()
+    session.add_all(
+        [
+            Spend(date=date(2026, 3, 1), channel="tiktok", campaign_id="c1", amount=100),
+            Spend(date=date(2026, 3, 2), channel="tiktok", campaign_id="", amount=50),
+            Spend(date=date(2026, 3, 1), channel="douyin", campaign_id="c2", amount=200),
+            Spend(date=date(2026, 3, 5), channel="douyin", campaign_id="c2", amount=100),
+        ]
+    )
+
+
+def _add_people(session: Session) -> None:
+    for uid, day, clock_time, channel, campaign in USERS:
+        session.add(
+            User(id=uid, signed_up_at=at(day, clock_time), channel=channel, campaign_id=campaign)
+        )
+    session.flush()
+    for oid, uid, day, clock_time, amount in ORDERS:
+        session.add(Order(id=oid, user_id=uid, ordered_at=at(day, clock_time), amount=amount))
+    for uid, day in ACTIVITY:
+        session.add(Activity(user_id=uid, date=date.fromisoformat(f"2026-{day}")))
+    for lid, day, channel, campaign, uid in LEADS:
+        session.add(
+            Lead(
+                id=lid,
+                created_at=at(day, "08:00"),
+                channel=channel,
+                campaign_id=campaign,
+                user_id=uid,
+            )
+        )
+
+
 @pytest.fixture
 def hand(settings: Settings) -> tuple[Settings, Database, ManualClock]:
     tuned = settings.model_copy(
@@ -61,91 +151,8 @@ def hand(settings: Settings) -> tuple[Settings, Database, ManualClock]:
     )
     db = Database.from_settings(tuned)
     with db.session() as session, session.begin():
-        session.add_all(
-            [
-                Channel(key="tiktok", name="TikTok", kind="paid"),
-                Channel(key="douyin", name="抖音", kind="paid"),
-                Channel(key="seo", name="SEO", kind="organic"),
-            ]
-        )
-        session.flush()
-        session.add_all(
-            [
-                Campaign(id="c1", channel="tiktok", name="Spring", start_date=date(2026, 2, 1)),
-                Campaign(id="c2", channel="douyin", name="Launch", start_date=date(2026, 2, 1)),
-            ]
-        )
-        session.flush()
-        session.add_all(
-            [
-                Spend(date=date(2026, 3, 1), channel="tiktok", campaign_id="c1", amount=100),
-                Spend(date=date(2026, 3, 2), channel="tiktok", campaign_id="", amount=50),
-                Spend(date=date(2026, 3, 1), channel="douyin", campaign_id="c2", amount=200),
-                Spend(date=date(2026, 3, 5), channel="douyin", campaign_id="c2", amount=100),
-            ]
-        )
-        users = [
-            ("u1", "03-01", "10:00", "tiktok", "c1"),
-            ("u2", "03-01", "23:30", "tiktok", None),
-            ("u3", "03-02", "08:00", "douyin", "c2"),
-            ("u4", "03-03", "12:00", "seo", None),
-            ("u5", "03-04", "09:00", "douyin", "c2"),
-            ("u6", "02-20", "09:00", "tiktok", "c1"),
-        ]
-        for uid, day, clock_time, channel, campaign in users:
-            session.add(
-                User(
-                    id=uid,
-                    signed_up_at=at(day, clock_time),
-                    channel=channel,
-                    campaign_id=campaign,
-                )
-            )
-        session.flush()
-        orders = [
-            ("o1", "u1", "03-01", "11:00", 40),
-            ("o2", "u1", "03-11", "09:00", 60),
-            ("o3", "u1", "03-12", "09:00", 25),
-            ("o4", "u2", "03-02", "00:30", 30),
-            ("o5", "u3", "03-07", "10:00", 80),
-            ("o6", "u3", "03-08", "10:00", 20),
-            ("o7", "u4", "03-03", "13:00", 10),
-            ("o8", "u4", "03-03", "18:00", 15),
-            ("o9", "u6", "02-25", "12:00", 70),
-            ("o10", "u6", "03-02", "12:00", 35),
-        ]
-        for oid, uid, day, clock_time, amount in orders:
-            session.add(Order(id=oid, user_id=uid, ordered_at=at(day, clock_time), amount=amount))
-        for uid, day in [
-            ("u1", "03-02"),
-            ("u1", "03-08"),
-            ("u2", "03-02"),
-            ("u3", "03-04"),
-            ("u4", "03-04"),
-            ("u5", "03-05"),
-            ("u6", "02-21"),
-        ]:
-            session.add(Activity(user_id=uid, date=date.fromisoformat(f"2026-{day}")))
-        leads = [
-            ("l1", "03-01", "tiktok", "c1", "u1"),
-            ("l2", "03-01", "douyin", "c2", "u3"),
-            ("l3", "03-04", "douyin", "c2", "u3"),
-            ("l8", "03-03", "douyin", "c2", "u3"),
-            ("l4", "03-02", "tiktok", None, None),
-            ("l5", "03-03", "seo", None, "u4"),
-            ("l6", "03-05", "douyin", "c2", "u5"),
-            ("l7", "03-02", "tiktok", None, "u6"),
-        ]
-        for lid, day, channel, campaign, uid in leads:
-            session.add(
-                Lead(
-                    id=lid,
-                    created_at=at(day, "08:00"),
-                    channel=channel,
-                    campaign_id=campaign,
-                    user_id=uid,
-                )
-            )
+        _add_catalog_and_spend(session)
+        _add_people(session)
     clock = ManualClock(datetime(2026, 3, 31, 9, 0, tzinfo=UTC))
     yield tuned, db, clock
     db.dispose()

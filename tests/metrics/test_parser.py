@@ -8,14 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.metrics.parser import (
-    CampaignInfo,
-    Catalog,
-    ChannelInfo,
-    is_metric_list,
-    is_metric_question,
-    parse,
-)
+from bot.metrics.catalog import CampaignInfo, Catalog, ChannelInfo
+from bot.metrics.parser import is_metric_list, is_metric_question, parse
 from bot.metrics.query import Query, QueryError
 
 TODAY = date(2026, 11, 25)  # a Wednesday; yesterday is 2026-11-24

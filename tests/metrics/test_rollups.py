@@ -205,7 +205,9 @@ def test_changed_metric_parameters_rebuild_everything(demo) -> None:
     rollups.refresh(settings, db, clock)
     first = ask("/ltv from=2026-05-01 to=2026-05-31", settings, db, clock).value
     longer = settings.model_copy(update={"ltv_horizon_days": 40})
-    assert rollups.needs_refresh(longer, db)
+    with db.state.connect() as connection:
+        assert rollups.freshness(connection, longer)[0]
+        assert not rollups.freshness(connection, settings)[0]
     result = ask("/ltv from=2026-05-01 to=2026-05-31", longer, db, clock)
     assert result.value is not None and first is not None and result.value > first
     assert rollups.refresh(longer, db, clock).mode == "none"

@@ -1,0 +1,230 @@
+"""The period words of the query language (since=, period=, from=/to=, mtd ...) and how
+they resolve to a Period of complete days, given today."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.metrics.mistakes import show
+from bot.metrics.query import Period, QueryError
+
+PERIOD_WORDS = ("yesterday", "last-week", "last-month", "mtd", "qtd", "ytd")
+_PERIOD_ALIASES = {
+    "yesterday": "yesterday",
+    "last-week": "last-week",
+    "lastweek": "last-week",
+    "last-month": "last-month",
+    "lastmonth": "last-month",
+    "mtd": "mtd",
+    "qtd": "qtd",
+    "ytd": "ytd",
+}
+DEFAULT_DAYS = 30
+MAX_SINCE_DAYS = 3660
+MIN_YEAR = 1900
+_SINCE = re.compile(r"^(\d{1,5})([dwmy])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_WEEK = re.compile(r"^(\d{4})-?w(\d{1,2})$")
+_QUARTER = re.compile(r"^(\d{4})-?q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+@dataclass
+class PeriodSpec:
+    """The period as a person gave it: at most one of since=, period=, from=/to=, a word."""
+
+    since: str | None = None
+    period: str | None = None
+    start: str | None = None
+    end: str | None = None
+    word: str | None = None
+
+    def given(self) -> list[str]:
+        """The ways the period was given, for the message when there is more than one."""
+        out = []
+        if self.since is not None:
+            out.append("since=")
+        if self.period is not None:
+            out.append("period=")
+        if self.start is not None or self.end is not None:
+            out.append("from=/to=")
+        if self.word is not None:
+            out.append(self.word)
+        return out
+
+
+def period_word(word: str) -> str | None:
+    """The period word `word` stands for ("lastweek" -> "last-week"), or None."""
+    return _PERIOD_ALIASES.get(word.lower().replace("_", "-"))
+
+
+def period_of(spec: PeriodSpec, today: date) -> tuple[Period, str | None]:
+    """The period asked for, cut at yesterday, and a note when it was cut."""
+    return _clip(_resolve(spec, today), today)
+
+
+def bucket_count(period: Period, grain: str) -> int:
+    """At most how many grain buckets the period holds (a cheap bound for weeks)."""
+    if grain == "day":
+        return period.days
+    if grain == "week":
+        return period.days // 7 + 2
+    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(month_index, 12)
+    if year < 1 or year > 9999:
+        raise QueryError("that is too far back; ask for fewer months")
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def _parse_date(value: str, key: str) -> date:
+    match = _DATE.match(value)
+    if match:
+        try:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            pass
+    raise QueryError(f'bad date "{show(value)}" in {key}=; write it as YYYY-MM-DD, e.g. 2026-09-01')
+
+
+def _resolve(spec: PeriodSpec, today: date) -> Period:
+    yesterday = today - timedelta(days=1)
+    given = spec.given()
+    if len(given) > 1:
+        raise QueryError(
+            f"give the period one way only (got {' and '.join(given)}): since=, period=, "
+            "from=/to=, or a word such as mtd"
+        )
+    if spec.word is not None:
+        return _word_period(spec.word, today)
+    if spec.since is not None:
+        return _since_period(spec.since, today)
+    if spec.period is not None:
+        return _named_period(spec.period)
+    if spec.start is not None or spec.end is not None:
+        end = _parse_date(spec.end, "to") if spec.end is not None else yesterday
+        if spec.start is not None:
+            start = _parse_date(spec.start, "from")
+        else:
+            start = end - timedelta(days=DEFAULT_DAYS - 1)
+        if start > end:
+            raise QueryError(f"from= ({start}) is after to= ({end}); swap them")
+        return Period(start, end, f"{start} to {end}")
+    return Period(
+        yesterday - timedelta(days=DEFAULT_DAYS - 1), yesterday, f"last {DEFAULT_DAYS} days"
+    )
+
+
+def _word_period(word: str, today: date) -> Period:
+    yesterday = today - timedelta(days=1)
+    if word == "yesterday":
+        return Period(yesterday, yesterday, "yesterday")
+    if word == "last-week":
+        monday = today - timedelta(days=today.weekday())
+        return Period(monday - timedelta(days=7), monday - timedelta(days=1), "last week")
+    if word == "last-month":
+        first = today.replace(day=1)
+        end = first - timedelta(days=1)
+        return Period(end.replace(day=1), end, "last month")
+    starts = {
+        "mtd": (today.replace(day=1), "month to date", "month"),
+        "qtd": (
+            date(today.year, 3 * ((today.month - 1) // 3) + 1, 1),
+            "quarter to date",
+            "quarter",
+        ),
+        "ytd": (date(today.year, 1, 1), "year to date", "year"),
+    }
+    start, label, unit = starts[word]
+    if start > yesterday:
+        raise QueryError(
+            f"the {unit} has no complete day yet (today is its first day); "
+            f"ask for last-{'month' if unit == 'month' else 'week'} or since=30d"
+        )
+    return Period(start, yesterday, label)
+
+
+def _since_period(value: str, today: date) -> Period:
+    yesterday = today - timedelta(days=1)
+    lowered = value.lower()
+    match = _SINCE.match(lowered)
+    if match:
+        count, unit = int(match.group(1)), match.group(2)
+        if count < 1:
+            raise QueryError("since= needs at least one day, e.g. since=30d")
+        if unit in ("d", "w"):
+            days = count * (7 if unit == "w" else 1)
+            if days > MAX_SINCE_DAYS:
+                raise QueryError(f"since= reaches back at most {MAX_SINCE_DAYS} days")
+            return Period(yesterday - timedelta(days=days - 1), yesterday, f"last {value}")
+        months = count * (12 if unit == "y" else 1)
+        if months > MAX_SINCE_DAYS // 30:
+            raise QueryError(f"since= reaches back at most {MAX_SINCE_DAYS // 30} months")
+        start = _add_months(today, -months)
+        return Period(start, yesterday, f"last {value}")
+    if _DATE.match(lowered):
+        start = _parse_date(value, "since")
+        if start > yesterday:
+            raise QueryError(
+                f"since= ({start}) is not before today; the last complete day is {yesterday}"
+            )
+        return Period(start, yesterday, f"since {start}")
+    raise QueryError(
+        f'bad since= value "{show(value)}"; use a number of days, weeks or months '
+        "(since=30d, since=12w, since=6m) or a date (since=2026-09-01)"
+    )
+
+
+def _named_period(value: str) -> Period:
+    lowered = value.lower()
+    try:
+        if match := _DATE.match(lowered):
+            day = _parse_date(value, "period")
+            return Period(day, day, str(day))
+        if match := _MONTH.match(lowered):
+            year, month = int(match.group(1)), int(match.group(2))
+            if not 1 <= month <= 12 or year < 1:
+                raise ValueError
+            last = calendar.monthrange(year, month)[1]
+            return Period(date(year, month, 1), date(year, month, last), f"{year}-{month:02d}")
+        if match := _WEEK.match(lowered):
+            year, week = int(match.group(1)), int(match.group(2))
+            monday = date.fromisocalendar(year, week, 1)
+            return Period(monday, monday + timedelta(days=6), f"{year}-W{week:02d}")
+        if match := _QUARTER.match(lowered):
+            year, quarter = int(match.group(1)), int(match.group(2))
+            start = date(year, 3 * quarter - 2, 1)
+            end = _add_months(start, 3) - timedelta(days=1)
+            return Period(start, end, f"{year}-Q{quarter}")
+        if match := _YEAR.match(lowered):
+            year = int(match.group(1))
+            return Period(date(year, 1, 1), date(year, 12, 31), str(year))
+    except (ValueError, OverflowError):
+        raise QueryError(f'there is no period "{show(value)}"') from None
+    raise QueryError(
+        f'bad period= value "{show(value)}"; use a month (2026-10), an ISO week (2026-W44), '
+        "a quarter (2026-Q3), a year (2026) or a day (2026-10-05)"
+    )
+
+
+def _clip(period: Period, today: date) -> tuple[Period, str | None]:
+    yesterday = today - timedelta(days=1)
+    if period.start.year < MIN_YEAR:
+        raise QueryError(f"that is too far back; ask for a period after {MIN_YEAR}")
+    if period.start > yesterday:
+        raise QueryError(
+            f"{period.label or period.start} has not happened yet; the last complete day is "
+            f"{yesterday}"
+        )
+    if period.end > yesterday:
+        clipped = Period(period.start, yesterday, period.label)
+        return clipped, f"{period.label or 'the period'} is not over: counted up to {yesterday}"
+    return period, None
