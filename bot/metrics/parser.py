@@ -25,21 +25,6 @@ from bot.metrics.registry import (
 )
 
 GENERIC_COMMANDS = ("/metric", "/metrics", "metric", "metrics")
-KEYS = {
-    "channel": "channel",
-    "channels": "channel",
-    "campaign": "campaign",
-    "campaigns": "campaign",
-    "kind": "kind",
-    "by": "by",
-    "grain": "grain",
-    "vs": "vs",
-    "d": "d",
-    "since": "since",
-    "period": "period",
-    "from": "from",
-    "to": "to",
-}
 # Each key with an example of its use, in the order the docs list them.
 EXAMPLES = {
     "channel": "channel=tiktok",
@@ -55,6 +40,8 @@ EXAMPLES = {
     "to": "to=2026-09-30",
 }
 VALID_KEYS = tuple(EXAMPLES)
+# Every word accepted as a key: the keys themselves and their plurals.
+KEYS = {**{key: key for key in VALID_KEYS}, "channels": "channel", "campaigns": "campaign"}
 GRAINS = {
     "day": "day",
     "days": "day",
