@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from bot.core.cli import ContextSource, echo_message, workspace_option
-from bot.fund import ledger, render
+from bot.fund import reading, render
+from bot.fund.errors import FundError
+from bot.fund.ledger import set_budget
 
 
 @click.group("fund")
@@ -22,8 +24,8 @@ def fund_budget(source: ContextSource, year: int, amount: str, workspace: str | 
     """Set YEAR's growth budget to AMOUNT (12000000, 12m, 1200w); the pool is FUND_POOL_PCT."""
     ctx = source.context(workspace)
     try:
-        summary = ledger.set_budget(ctx, year, amount)
-    except ledger.FundError as problem:
+        summary = set_budget(ctx, year, amount)
+    except FundError as problem:
         raise click.ClickException(str(problem)) from None
     echo_message(render.budget_set_message(summary, ctx.settings.currency))
 
@@ -38,12 +40,12 @@ def fund_list(
 ) -> None:
     """List proposals, newest first."""
     try:
-        chosen = ledger.parse_list_filter(f"status={status}" if status else "")
-    except ledger.FundError as problem:
+        chosen = reading.parse_list_filter(f"status={status}" if status else "")
+    except FundError as problem:
         raise click.ClickException(str(problem)) from None
     ctx = source.context(workspace)
     settings = ctx.settings
-    proposals = ledger.list_proposals(ctx, status=chosen.status, year=year, limit=200)
+    proposals = reading.list_proposals(ctx, status=chosen.status, year=year, limit=200)
     echo_message(render.list_message(proposals, settings.fund_approval, settings.currency))
 
 
@@ -55,8 +57,8 @@ def fund_history(source: ContextSource, proposal_id: int, workspace: str | None)
     """Show every transition of proposal PROPOSAL_ID: who, when, from, to, note."""
     ctx = source.context(workspace)
     try:
-        proposal, events = ledger.proposal_history(ctx, proposal_id)
-    except ledger.FundError as problem:
+        proposal, events = reading.proposal_history(ctx, proposal_id)
+    except FundError as problem:
         raise click.ClickException(str(problem)) from None
     settings = ctx.settings
     echo_message(

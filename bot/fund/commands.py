@@ -1,5 +1,5 @@
 """`/fund` for Slack and the console, and the fund's sections of the digest and the App
-Home: read the ledger, render the answer."""
+Home: read the fund, render the answer."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from slack_sdk.models.blocks import Block
 
 from bot.core.context import Context
 from bot.core.render import Reply
-from bot.fund import ledger as fund
-from bot.fund import render
+from bot.fund import reading, render
+from bot.fund.errors import FundError
+from bot.fund.ledger import set_budget
+from bot.fund.wording import state_text
 
 SUBCOMMANDS = ("propose", "list", "history", "budget", "help")
 HELP = """\
@@ -40,7 +42,7 @@ def fund_command(text: str, ctx: Context) -> Reply:
             return _budget(rest, ctx)
         if word == "help":
             return Reply.text(HELP)
-    except fund.FundError as problem:
+    except FundError as problem:
         return Reply.error(str(problem))
     close = difflib.get_close_matches(word, SUBCOMMANDS, n=1)
     hint = f' Did you mean "/fund {close[0]}"?' if close else ""
@@ -48,15 +50,15 @@ def fund_command(text: str, ctx: Context) -> Reply:
 
 
 def _summary(ctx: Context, year: int | None) -> Reply:
-    year = year or fund.current_year(ctx)
-    summary = fund.fund_summary(ctx, year)
+    year = year or reading.current_year(ctx)
+    summary = reading.fund_summary(ctx, year)
     return Reply(message=render.summary_message(summary, year, ctx.settings.currency))
 
 
 def _list(rest: str, ctx: Context) -> Reply:
     settings = ctx.settings
-    chosen = fund.parse_list_filter(rest)
-    proposals = fund.list_proposals(
+    chosen = reading.parse_list_filter(rest)
+    proposals = reading.list_proposals(
         ctx,
         status=chosen.status,
         user_id=ctx.actor if chosen.mine else None,
@@ -64,7 +66,7 @@ def _list(rest: str, ctx: Context) -> Reply:
     )
     what = "My proposals" if chosen.mine else "Proposals"
     if chosen.status:
-        what += f" ({chosen.status.replace('_', ' ')})"
+        what += f" ({state_text(chosen.status)})"
     message = render.list_message(proposals, settings.fund_approval, settings.currency, what)
     return Reply(message=message)
 
@@ -72,9 +74,9 @@ def _list(rest: str, ctx: Context) -> Reply:
 def _history(rest: str, ctx: Context) -> Reply:
     number = rest.strip().lstrip("#")
     if not number.isdigit():
-        raise fund.FundError("Say which proposal, e.g. /fund history 12 (/fund list shows ids).")
+        raise FundError("Say which proposal, e.g. /fund history 12 (/fund list shows ids).")
     settings = ctx.settings
-    proposal, events = fund.proposal_history(ctx, int(number))
+    proposal, events = reading.proposal_history(ctx, int(number))
     return Reply(
         message=render.history_message(proposal, events, settings.fund_approval, settings.currency)
     )
@@ -83,20 +85,20 @@ def _history(rest: str, ctx: Context) -> Reply:
 def _budget(rest: str, ctx: Context) -> Reply:
     parts = rest.split(maxsplit=1)
     if len(parts) != 2 or not parts[0].isdigit():
-        raise fund.FundError("Write it as /fund budget YEAR AMOUNT, e.g. /fund budget 2027 12m.")
-    summary = fund.set_budget(ctx, int(parts[0]), parts[1])
+        raise FundError("Write it as /fund budget YEAR AMOUNT, e.g. /fund budget 2027 12m.")
+    summary = set_budget(ctx, int(parts[0]), parts[1])
     return Reply(message=render.budget_set_message(summary, ctx.settings.currency))
 
 
 def home_section(ctx: Context) -> list[Block]:
     """The App Home fund section for the person looking: pool, waiting for them, theirs."""
     settings = ctx.settings
-    year = fund.current_year(ctx)
+    year = reading.current_year(ctx)
     return render.home_blocks(
-        fund.fund_summary(ctx, year),
+        reading.fund_summary(ctx, year),
         year,
-        fund.awaiting(ctx),
-        fund.list_proposals(ctx, user_id=ctx.actor, limit=10) if ctx.actor else [],
+        reading.awaiting(ctx),
+        reading.list_proposals(ctx, user_id=ctx.actor, limit=10) if ctx.actor else [],
         settings.fund_approval,
         settings.currency,
     )
@@ -105,9 +107,9 @@ def home_section(ctx: Context) -> list[Block]:
 def digest_lines(ctx: Context) -> list[str]:
     """The digest's fund lines: the pool with its bar and the proposals waiting for a decision."""
     settings = ctx.settings
-    year = fund.current_year(ctx)
-    summary = fund.fund_summary(ctx, year)
+    year = reading.current_year(ctx)
+    summary = reading.fund_summary(ctx, year)
     pending = []
     if summary is not None:
-        pending = fund.list_proposals(ctx, status="pending", year=year, limit=6)
+        pending = reading.list_proposals(ctx, status="pending", year=year, limit=6)
     return render.digest_lines(summary, year, pending, settings.fund_approval, settings.currency)

@@ -11,7 +11,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.context import Context
 from bot.fund import render
-from bot.fund.ledger import Outcome, ProposalView, set_message
+from bot.fund.ledger import set_message
+from bot.fund.views import Outcome, ProposalView
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -20,11 +20,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core import blocks as kit
+from bot.core.blocks import mention
 from bot.core.money import money_text
+from bot.fund.forms import ProposalDraft
+from bot.fund.views import Event, FundSummary, ProposalStatus, ProposalView
+from bot.fund.wording import no_budget, state_text
+from bot.metrics.format import format_metric_value
 from bot.metrics.registry import METRICS, find_metric
-
-if TYPE_CHECKING:
-    from bot.fund import Event, FundSummary, ProposalDraft, ProposalView
 
 # Buttons.
 PROPOSE_ACTION = "fund_propose"
@@ -41,7 +43,7 @@ COMPLETION_VIEW = "fund_completion"
 REASON_BLOCK = "reason"
 
 BAR_WIDTH = 20
-STATE_LABELS = {
+STATE_LABELS: dict[ProposalStatus, str] = {
     "pending": ":hourglass_flowing_sand: Pending",
     "approved": ":white_check_mark: Approved",
     "rejected": ":x: Rejected",
@@ -52,16 +54,8 @@ STATE_LABELS = {
 MAX_LISTED = 20
 
 
-def _mention(user_id: str) -> str:
-    return f"<@{user_id}>"
-
-
-def _state(status: str) -> str:
+def _state(status: ProposalStatus) -> str:
     return STATE_LABELS.get(status, status)
-
-
-def _plain_state(status: str) -> str:
-    return status.replace("_", " ")
 
 
 def _metric_label(name: str) -> str:
@@ -73,8 +67,6 @@ def _target_text(name: str, target: float, currency: str) -> str:
     metric = find_metric(name)
     if metric is None:
         return f"{target:g}"
-    from bot.metrics.format import format_metric_value
-
     return format_metric_value(target, metric, currency)
 
 
@@ -104,7 +96,7 @@ def summary_text(summary: FundSummary, currency: str) -> str:
 
 def no_budget_text(year: int) -> str:
     """What the fund says before an admin sets the year's budget."""
-    return f"No budget is set for {year} yet; an admin sets it with /fund budget {year} AMOUNT"
+    return no_budget(year)
 
 
 def summary_blocks(
@@ -154,7 +146,7 @@ def budget_set_message(summary: FundSummary, currency: str) -> dict[str, Any]:
 def approval_line(proposal: ProposalView, mode: str) -> str:
     """Who approved and what is still needed, or how it ended."""
     approvals = [
-        f":white_check_mark: {a.team.capitalize()}: {_mention(a.user_id)}"
+        f":white_check_mark: {a.team.capitalize()}: {mention(a.user_id)}"
         for a in proposal.approvals
     ]
     waiting = proposal.waiting_for(mode)
@@ -162,9 +154,9 @@ def approval_line(proposal: ProposalView, mode: str) -> str:
         needed = [f":hourglass: {team.capitalize()}: waiting" for team in waiting]
         return " · ".join(approvals + needed)
     event = proposal.last_event
-    who = _mention(event.actor) if event else "someone"
+    who = mention(event.actor) if event else "someone"
     if proposal.status in ("approved", "completed"):
-        approvers = " and ".join(_mention(a.user_id) for a in proposal.approvals) or who
+        approvers = " and ".join(mention(a.user_id) for a in proposal.approvals) or who
         line = f"Approved by {approvers}"
         if proposal.status == "completed":
             line += f"; completed by {who}"
@@ -190,8 +182,8 @@ def proposal_blocks(
                 f"*Expected impact*\n{_metric_label(proposal.impact_metric)} → "
                 f"{_target_text(proposal.impact_metric, proposal.impact_target, currency)}",
                 f"*Timeline*\n{proposal.start_date:%Y-%m-%d} to {proposal.end_date:%Y-%m-%d}",
-                f"*Marketing sponsor*\n{_mention(proposal.marketing_sponsor)}",
-                f"*Operations sponsor*\n{_mention(proposal.operations_sponsor)}",
+                f"*Marketing sponsor*\n{mention(proposal.marketing_sponsor)}",
+                f"*Operations sponsor*\n{mention(proposal.operations_sponsor)}",
             ],
         )
     )
@@ -201,7 +193,7 @@ def proposal_blocks(
         out.append(kit.section(f"*Result*\n{proposal.result_note}"))
     out.append(kit.section(approval_line(proposal, mode)))
     out.append(
-        kit.context(f"Submitted by {_mention(proposal.submitter)} · `/fund history {proposal.id}`")
+        kit.context(f"Submitted by {mention(proposal.submitter)} · `/fund history {proposal.id}`")
     )
     value = str(proposal.id)
     if buttons and proposal.status == "pending":
@@ -229,9 +221,9 @@ def proposal_text(proposal: ProposalView, currency: str) -> str:
     """The notification text of a proposal message (mentions the people involved)."""
     return (
         f"Proposal #{proposal.id} {proposal.title}: {money_text(proposal.amount, currency)}, "
-        f"{_plain_state(proposal.status)} · submitted by {_mention(proposal.submitter)}, "
-        f"sponsors {_mention(proposal.marketing_sponsor)} and "
-        f"{_mention(proposal.operations_sponsor)}"
+        f"{state_text(proposal.status)} · submitted by {mention(proposal.submitter)}, "
+        f"sponsors {mention(proposal.marketing_sponsor)} and "
+        f"{mention(proposal.operations_sponsor)}"
     )
 
 
@@ -270,7 +262,7 @@ def submitter_message(
 
 def decision_headline(proposal: ProposalView, actor: str, final: bool) -> str:
     """One line for the submitter: what just happened to their proposal."""
-    who = _mention(actor)
+    who = mention(actor)
     if proposal.status == "pending":
         return f"{who} approved your proposal; it still needs another approval."
     return {
@@ -279,7 +271,7 @@ def decision_headline(proposal: ProposalView, actor: str, final: bool) -> str:
         "changes_requested": f"{who} asked for changes to your proposal.",
         "withdrawn": "You withdrew your proposal.",
         "completed": f"{who} marked your proposal completed.",
-    }.get(proposal.status, f"Your proposal is now {_plain_state(proposal.status)}.")
+    }.get(proposal.status, f"Your proposal is now {state_text(proposal.status)}.")
 
 
 # ----------------------------------------------------------------------------- modals
@@ -320,8 +312,6 @@ def metric_options() -> list[Option]:
 
 def proposal_modal(draft: ProposalDraft | None = None, proposal_id: int | None = None) -> dict:
     """The proposal form; with `proposal_id` it edits that proposal (private_metadata)."""
-    from bot.fund import ProposalDraft
-
     draft = draft or ProposalDraft()
     options = metric_options()
     chosen = next((o for o in options if o.value == draft.impact_metric), None)
@@ -457,7 +447,7 @@ def _list_line(proposal: ProposalView, mode: str, currency: str) -> str:
     tail = f" · waiting for {' and '.join(waiting)}" if waiting else ""
     return (
         f"*#{proposal.id}* {proposal.title} · {money_text(proposal.amount, currency)} · "
-        f"{_state(proposal.status)}{tail} · {_mention(proposal.submitter)}"
+        f"{_state(proposal.status)}{tail} · {mention(proposal.submitter)}"
     )
 
 
@@ -485,13 +475,11 @@ def history_message(
     lines = [f"*History of #{proposal.id} {proposal.title}* · {_state(proposal.status)}"]
     for event in events:
         move = (
-            f"{_plain_state(event.from_state)} → {_plain_state(event.to_state)}"
+            f"{state_text(event.from_state)} → {state_text(event.to_state)}"
             if event.from_state and event.to_state and event.from_state != event.to_state
-            else _plain_state(event.to_state or "")
+            else state_text(event.to_state or "")
         )
-        line = (
-            f"• {event.at:%Y-%m-%d %H:%M} UTC · {_mention(event.actor)} · {event.action} ({move})"
-        )
+        line = f"• {event.at:%Y-%m-%d %H:%M} UTC · {mention(event.actor)} · {event.action} ({move})"
         if event.note:
             line += f": {event.note}"
         lines.append(line)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -17,17 +19,28 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import MONEY, TEAMS, Base, one_of
 
-PROPOSAL_STATES = (
+ProposalStatus = Literal[
     "pending",
     "approved",
     "rejected",
     "changes_requested",
     "withdrawn",
     "completed",
+]
+PROPOSAL_STATES: tuple[ProposalStatus, ...] = get_args(ProposalStatus)
+# Stored as VARCHAR(24), checked by the table's own named CHECK: the Enum only maps the column
+# to ProposalStatus in Python and refuses an unknown status before it reaches the database.
+STATUS = Enum(
+    *PROPOSAL_STATES,
+    name="proposal_status",
+    native_enum=False,
+    create_constraint=False,
+    length=24,
+    validate_strings=True,
 )
 
 
@@ -57,6 +70,8 @@ class Fund(Base):
 
 
 class Proposal(Base):
+    """A request for money from one year's pool, with its approvals and its audit trail."""
+
     __tablename__ = "proposals"
     __table_args__ = (
         CheckConstraint(one_of("status", PROPOSAL_STATES), name="status"),
@@ -80,7 +95,7 @@ class Proposal(Base):
     submitter: Mapped[str] = mapped_column(String(32))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(24), default="pending")
+    status: Mapped[ProposalStatus] = mapped_column(STATUS, default="pending")
     channel: Mapped[str | None] = mapped_column(String(64))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     actual_spend: Mapped[float | None] = mapped_column(MONEY)
@@ -88,6 +103,22 @@ class Proposal(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime, server_default=func.now(), onupdate=func.now()
+    )
+
+    # Read with selectinload (bot.fund.reading); "raise" makes a forgotten option an error
+    # instead of one query per proposal.
+    fund: Mapped[Fund] = relationship(lazy="raise")
+    approvals: Mapped[list[ProposalApproval]] = relationship(
+        back_populates="proposal",
+        order_by=lambda: (ProposalApproval.approved_at, ProposalApproval.team),
+        lazy="raise",
+        passive_deletes=True,
+    )
+    events: Mapped[list[ProposalEvent]] = relationship(
+        back_populates="proposal",
+        order_by=lambda: ProposalEvent.id,
+        lazy="raise",
+        passive_deletes=True,
     )
 
 
@@ -104,6 +135,8 @@ class ProposalApproval(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     approved_at: Mapped[datetime] = mapped_column(DateTime)
 
+    proposal: Mapped[Proposal] = relationship(back_populates="approvals", lazy="raise")
+
 
 class ProposalEvent(Base):
     """The audit trail: every transition of a proposal (who, when, from, to, note)."""
@@ -117,6 +150,8 @@ class ProposalEvent(Base):
     actor: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(DateTime)
     action: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str | None] = mapped_column(String(24))
-    to_state: Mapped[str | None] = mapped_column(String(24))
+    from_state: Mapped[ProposalStatus | None] = mapped_column(STATUS)
+    to_state: Mapped[ProposalStatus | None] = mapped_column(STATUS)
     note: Mapped[str | None] = mapped_column(Text)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="events", lazy="raise")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.core.clock import ManualClock
+from bot import fund
+from bot.core.clock import Clock, ManualClock
+from bot.core.context import Context
 from bot.core.db import Database
 from bot.core.settings import Settings
-from bot.fund import ledger as fund
 from bot.warroom.team import add_member
 
 WS = "default"
@@ -21,9 +22,35 @@ ADMIN = "UADMIN"
 OUTSIDER = "UOUTSIDE"
 
 
+# In the middle of the fund year before YEAR.
+START = datetime(YEAR - 1, 11, 2, 9, 0, tzinfo=UTC)
+
+
 def clock() -> ManualClock:
-    """A clock standing in the middle of the fund year before YEAR."""
-    return ManualClock(datetime(YEAR - 1, 11, 2, 9, 0, tzinfo=UTC))
+    """A clock standing at START."""
+    return ManualClock(START)
+
+
+def as_(
+    db: Database,
+    settings: Settings,
+    who: str | None,
+    clock: Clock | None = None,
+    *,
+    workspace_id: str = WS,
+    slack_admin: bool = False,
+) -> Context:
+    """A Slack context acting as `who` (a Slack workspace admin when `slack_admin`), with the
+    fund clock unless another is given."""
+    return Context(
+        env=settings,
+        db=db,
+        clock=clock or ManualClock(START),
+        workspace_id=workspace_id,
+        actor=who,
+        surface="slack",
+        slack_admin_check=lambda: slack_admin,
+    )
 
 
 def make_team(db: Database) -> None:
@@ -39,7 +66,7 @@ def make_team(db: Database) -> None:
 
 def with_budget(db: Database, settings: Settings, budget: str = "12m") -> fund.FundSummary:
     """Set YEAR's budget (a 12,000,000 budget gives a 1,800,000 pool)."""
-    return fund.set_budget(db, settings, WS, YEAR, budget, ADMIN)
+    return fund.set_budget(as_(db, settings, ADMIN), YEAR, budget)
 
 
 def draft(**changes: str | None) -> fund.ProposalDraft:

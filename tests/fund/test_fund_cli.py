@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from bot import fund
 from bot.cli import cli
 from bot.core.db import Database
 from bot.core.settings import Settings
-from bot.fund import ledger as fund
-from tests.fund.fund_helpers import MKT1, OPS1, SUBMITTER, WS, YEAR, clock, draft, make_team
+from tests.fund.fund_helpers import MKT1, OPS1, SUBMITTER, YEAR, as_, draft, make_team
 
 
 @pytest.fixture
@@ -30,10 +30,10 @@ def test_budget_list_history_and_ask(run_cli, db: Database, settings: Settings) 
     assert f"Pool {YEAR}: ¥1,800,000 · approved ¥0 · pending ¥0 · remaining ¥1,800,000" in out
 
     make_team(db)
-    first = fund.submit_proposal(db, settings, WS, SUBMITTER, draft(amount="600k"), clock())
-    fund.submit_proposal(db, settings, WS, SUBMITTER, draft(amount="200k", title="Second"), clock())
-    fund.approve(db, settings, WS, first.id, MKT1, clock())
-    fund.approve(db, settings, WS, first.id, OPS1, clock())
+    first = fund.submit_proposal(as_(db, settings, SUBMITTER), draft(amount="600k"))
+    fund.submit_proposal(as_(db, settings, SUBMITTER), draft(amount="200k", title="Second"))
+    fund.approve(as_(db, settings, MKT1), first.id)
+    fund.approve(as_(db, settings, OPS1), first.id)
 
     code, out = run_cli("ask", f"/fund {YEAR}")
     assert code == 0, out

@@ -9,9 +9,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from bot import fund
 from bot.core.db import Database
 from bot.core.settings import Settings
-from bot.fund import ledger as fund
 from bot.models import Fund, Proposal, ProposalApproval, ProposalEvent
 from tests.fund.fund_helpers import (
     ADMIN,
@@ -20,9 +20,8 @@ from tests.fund.fund_helpers import (
     OPS1,
     OPS2,
     SUBMITTER,
-    WS,
     YEAR,
-    clock,
+    as_,
     draft,
     make_team,
 )
@@ -38,10 +37,9 @@ def test_racing_approvals_never_overspend(db: Database, settings: Settings, mode
     assert sum(AMOUNTS) == 2 * POOL
     settings = settings.model_copy(update={"fund_approval": mode, "fund_pool_pct": 10.0})
     make_team(db)
-    fund.set_budget(db, settings, WS, YEAR, "10m", ADMIN)
+    fund.set_budget(as_(db, settings, ADMIN), YEAR, "10m")
     ids = [
-        fund.submit_proposal(db, settings, WS, SUBMITTER, draft(amount=str(a)), clock()).id
-        for a in AMOUNTS
+        fund.submit_proposal(as_(db, settings, SUBMITTER), draft(amount=str(a))).id for a in AMOUNTS
     ]
     # Every approver clicks every proposal twice (a double click, or Slack retrying).
     clicks = [(pid, who) for pid in ids for who in (MKT1, MKT2, OPS1, OPS2) for _ in range(2)]
@@ -55,7 +53,7 @@ def test_racing_approvals_never_overspend(db: Database, settings: Settings, mode
         start.wait()
         for pid, who in share:
             try:
-                outcome = fund.approve(db, settings, WS, pid, who, clock())
+                outcome = fund.approve(as_(db, settings, who), pid)
                 kind = "final" if outcome.final else "partial"
             except fund.FundError as refused:
                 kind = "no room" if "left in the" in str(refused) else "refused"

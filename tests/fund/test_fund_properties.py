@@ -1,7 +1,9 @@
-"""Property-based tests of the ledger: whatever happens, the books balance, nothing negative."""
+"""Property-based tests of the ledger: whatever anyone clicks, the books balance, the pool is
+never passed, nothing is approved twice, and nobody decides a proposal they are involved in."""
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -10,10 +12,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
+from bot import fund
 from bot.core.db import Database
 from bot.core.settings import Settings
-from bot.fund import ledger as fund
 from bot.models import Fund, Proposal, ProposalApproval, ProposalEvent
+from bot.warroom.team import add_member
 from tests.fund.fund_helpers import (
     ADMIN,
     MKT1,
@@ -26,7 +29,7 @@ from tests.fund.fund_helpers import (
     SUBMITTER,
     WS,
     YEAR,
-    clock,
+    as_,
     draft,
     make_team,
 )
@@ -35,9 +38,14 @@ PEOPLE = (MKT1, MKT2, OPS1, OPS2, MSPONSOR, OSPONSOR, SUBMITTER, ADMIN, OUTSIDER
 amounts = st.integers(min_value=1, max_value=9_000).map(lambda k: Decimal(k) * 100 + Decimal("0.5"))
 proposal_ix = st.integers(min_value=0, max_value=7)
 person = st.sampled_from(PEOPLE)
+# Approvers sponsor too, so being involved (not being a non-approver) is what must stop them.
+marketing_sponsor = st.sampled_from((MSPONSOR, MKT1))
+operations_sponsor = st.sampled_from((OSPONSOR, OPS1))
+DECISIONS = ("approve", "reject", "changes")
 
+submits = st.tuples(st.just("submit"), amounts, person, marketing_sponsor, operations_sponsor)
 operations = st.one_of(
-    st.tuples(st.just("submit"), amounts, person),
+    submits,
     st.tuples(st.just("approve"), proposal_ix, person),
     st.tuples(st.just("approve"), proposal_ix, person),
     st.tuples(st.just("reject"), proposal_ix, person),
@@ -55,70 +63,119 @@ def _reset(db: Database) -> None:
             session.execute(delete(table))
 
 
-def _apply(db: Database, settings: Settings, ids: list[int], op: tuple) -> None:  # type: ignore[type-arg]
+def _state(db: Database, settings: Settings, proposal_id: int) -> tuple[str, tuple]:  # type: ignore[type-arg]
+    proposal = fund.get_proposal(as_(db, settings, None), proposal_id)
+    return proposal.status, proposal.approvals
+
+
+def _decide(
+    db: Database, settings: Settings, kind: str, proposal_id: int, who: str, seen: Counter[str]
+) -> None:
+    """One click on Approve, Reject or Request changes; someone involved is always refused."""
+    ctx = as_(db, settings, who)
+    proposal = fund.get_proposal(ctx, proposal_id)
+    involved = who in (
+        proposal.submitter,
+        proposal.marketing_sponsor,
+        proposal.operations_sponsor,
+    )
+    before = _state(db, settings, proposal_id)
+    try:
+        if kind == "approve":
+            fund.approve(ctx, proposal_id)
+        elif kind == "reject":
+            fund.reject(ctx, proposal_id, "No.")
+        else:
+            fund.request_changes(ctx, proposal_id, "Smaller.")
+    except fund.FundError as refused:
+        if involved:
+            event(f"{kind} by someone involved refused")
+            assert _state(db, settings, proposal_id) == before
+            if proposal.status == "pending":
+                assert "this proposal, so you cannot" in str(refused)
+                seen[f"{kind} of a pending proposal by someone involved"] += 1
+        raise
+    assert not involved, f"{who} may not {kind} #{proposal_id}: they are involved"
+
+
+def _apply(
+    db: Database,
+    settings: Settings,
+    ids: list[int],
+    op: tuple,  # type: ignore[type-arg]
+    seen: Counter[str],
+) -> None:
     kind = op[0]
-    pick = (lambda i: ids[i % len(ids)]) if ids else None
-    c = clock()
     if kind == "submit":
-        view = fund.submit_proposal(db, settings, WS, op[2], draft(amount=str(op[1])), c)
-        ids.append(view.id)
-    elif kind == "budget":
-        fund.set_budget(db, settings, WS, YEAR, op[1], ADMIN)
-    elif pick is None:
+        _, amount, submitter, msponsor, osponsor = op
+        form = draft(amount=str(amount), marketing_sponsor=msponsor, operations_sponsor=osponsor)
+        ids.append(fund.submit_proposal(as_(db, settings, submitter), form).id)
         return
-    elif kind == "approve":
-        fund.approve(db, settings, WS, pick(op[1]), op[2], c)
-    elif kind == "reject":
-        fund.reject(db, settings, WS, pick(op[1]), op[2], "No.", c)
-    elif kind == "changes":
-        fund.request_changes(db, settings, WS, pick(op[1]), op[2], "Smaller.", c)
-    elif kind == "resubmit":
-        pid = pick(op[1])
-        submitter = fund.get_proposal(db, WS, pid).submitter
-        fund.resubmit_proposal(db, settings, WS, pid, submitter, draft(amount=str(op[2])), c)
-    elif kind == "withdraw":
-        fund.withdraw(db, settings, WS, pick(op[1]), op[2], c)
-    elif kind == "complete":
-        proposal = fund.get_proposal(db, WS, pick(op[1]))
-        spend = round(proposal.amount * op[2], 2)
-        fund.complete(
-            db, settings, WS, proposal.id, proposal.submitter, str(spend), "", "Done.", clock=c
+    if kind == "budget":
+        fund.set_budget(as_(db, settings, ADMIN), YEAR, op[1])
+        return
+    if not ids:
+        return
+    pid = ids[op[1] % len(ids)]
+    if kind in DECISIONS:
+        _decide(db, settings, kind, pid, op[2], seen)
+        return
+    proposal = fund.get_proposal(as_(db, settings, None), pid)
+    if kind == "resubmit":
+        form = draft(
+            amount=str(op[2]),
+            marketing_sponsor=proposal.marketing_sponsor,
+            operations_sponsor=proposal.operations_sponsor,
         )
+        fund.resubmit_proposal(as_(db, settings, proposal.submitter), pid, form)
+    elif kind == "withdraw":
+        fund.withdraw(as_(db, settings, op[2]), pid)
+    elif kind == "complete":
+        spend = round(proposal.amount * op[2], 2)
+        fund.complete(as_(db, settings, proposal.submitter), pid, str(spend), "", "Done.")
 
 
-def _check_books(db: Database, mode: str) -> None:
-    summary = fund.fund_summary(db, WS, YEAR)
+def _money(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _check_books(db: Database, settings: Settings, mode: str) -> None:
+    summary = fund.fund_summary(as_(db, settings, None), YEAR)
     assert summary is not None
     with db.session() as session:
         proposals = session.scalars(select(Proposal)).all()
         approvals = session.scalars(select(ProposalApproval)).all()
-        last_state = {
-            e.proposal_id: e.to_state
-            for e in session.scalars(select(ProposalEvent).order_by(ProposalEvent.id))
-        }
-    cents = Decimal("0.01")
-
-    def money(value: float) -> Decimal:
-        return Decimal(str(value)).quantize(cents)
+        events = session.scalars(select(ProposalEvent).order_by(ProposalEvent.id)).all()
+    last_state = {e.proposal_id: e.to_state for e in events}
+    approved_events = Counter(e.proposal_id for e in events if e.action == "approved")
 
     committed = sum(
-        (money(p.amount) for p in proposals if p.status == "approved"), Decimal(0)
-    ) + sum((money(p.actual_spend or 0) for p in proposals if p.status == "completed"), Decimal(0))
-    pending = sum((money(p.amount) for p in proposals if p.status == "pending"), Decimal(0))
-    approved, pool, remaining = (
-        money(summary.approved),
-        money(summary.pool),
-        money(summary.remaining),
-    )
+        (_money(p.amount) for p in proposals if p.status == "approved"), Decimal(0)
+    ) + sum((_money(p.actual_spend or 0) for p in proposals if p.status == "completed"), Decimal(0))
+    pending = sum((_money(p.amount) for p in proposals if p.status == "pending"), Decimal(0))
+    approved, pool = _money(summary.approved), _money(summary.pool)
     assert approved == committed
-    assert approved + remaining == pool
-    assert min(approved, remaining, pool, money(summary.pending)) >= 0
-    assert money(summary.pending) == pending
+    assert approved <= pool  # the pool is never passed
+    assert approved + _money(summary.remaining) == pool
+    assert min(approved, pool, _money(summary.pending)) >= 0
+    assert _money(summary.pending) == pending
+    by_id = {p.id: p for p in proposals}
+    for approval in approvals:
+        owner = by_id[approval.proposal_id]
+        assert approval.user_id not in (
+            owner.submitter,
+            owner.marketing_sponsor,
+            owner.operations_sponsor,
+        )
     for proposal in proposals:
         assert proposal.amount > 0
         assert last_state[proposal.id] == proposal.status
-        teams = {a.team for a in approvals if a.proposal_id == proposal.id}
+        # Approved once at most: a decided proposal never goes back to pending.
+        assert approved_events[proposal.id] <= 1
+        teams = [a.team for a in approvals if a.proposal_id == proposal.id]
+        assert len(teams) <= (2 if mode == "two-key" else 1)
         if proposal.status in ("approved", "completed"):
+            assert approved_events[proposal.id] == 1
             assert len(teams) == (2 if mode == "two-key" else 1)
         if proposal.status == "completed":
             assert 0 <= (proposal.actual_spend or 0) <= proposal.amount
@@ -128,6 +185,10 @@ def _check_books(db: Database, mode: str) -> None:
 def test_the_books_always_balance(db: Database, settings: Settings, mode: str) -> None:
     settings = settings.model_copy(update={"fund_approval": mode})
     make_team(db)
+    for who, team in ((MSPONSOR, "marketing"), (OSPONSOR, "operations"), (SUBMITTER, "operations")):
+        add_member(db, WS, who, team, approver=True)
+
+    seen: Counter[str] = Counter()
 
     @hypothesis_settings(
         max_examples=15,
@@ -135,17 +196,22 @@ def test_the_books_always_balance(db: Database, settings: Settings, mode: str) -
         derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
-    @given(st.lists(operations, min_size=1, max_size=25))
-    def run(ops: list[tuple]) -> None:  # type: ignore[type-arg]
+    # A few proposals first, so the clicks that follow have something to decide.
+    @given(st.lists(submits, min_size=2, max_size=3), st.lists(operations, min_size=5, max_size=15))
+    def run(first: list[tuple], ops: list[tuple]) -> None:  # type: ignore[type-arg]
         _reset(db)
-        fund.set_budget(db, settings, WS, YEAR, "4m", ADMIN)
+        fund.set_budget(as_(db, settings, ADMIN), YEAR, "4m")
         ids: list[int] = []
-        for op in ops:
+        for op in first + ops:
             try:
-                _apply(db, settings, ids, op)
+                _apply(db, settings, ids, op, seen)
                 event(f"{op[0]} done")
             except fund.FundError:
                 event(f"{op[0]} refused")  # a valid outcome; the books must still balance
-            _check_books(db, mode)
+            _check_books(db, settings, mode)
 
     run()
+    # The examples did put involved people in front of pending proposals, for every decision.
+    assert all(seen[f"{kind} of a pending proposal by someone involved"] for kind in DECISIONS), (
+        seen
+    )

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.fund import ledger as fund
+from bot import fund
 from bot.fund.render import (
     APPROVE_ACTION,
     CHANGES_ACTION,
@@ -21,6 +21,7 @@ from bot.fund.render import (
     REJECT_ACTION,
     WITHDRAW_ACTION,
 )
+from bot.warroom.team import add_member
 from tests.fund.fund_helpers import (
     ADMIN,
     MKT1,
@@ -39,7 +40,7 @@ from tests.fund.fund_helpers import (
 @pytest.fixture
 def env(slack_env: Any) -> Any:
     make_team(slack_env.db)
-    fund.set_budget(slack_env.db, slack_env.settings, WS, YEAR, "12m", ADMIN)
+    fund.set_budget(slack_env.context(ADMIN), YEAR, "12m")
     return slack_env
 
 
@@ -95,8 +96,8 @@ def _submit(env: Any, **changes: Any) -> fund.ProposalView:
     assert answer.status == 200 and answer.body in ("", "{}"), answer.body
     # The note to the submitter comes last, after the message's place is stored.
     env.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == SUBMITTER)
-    (proposal,) = fund.list_proposals(env.db, WS, status="pending")
-    return fund.get_proposal(env.db, WS, proposal.id)
+    (proposal,) = fund.list_proposals(env.context(), status="pending")
+    return fund.get_proposal(env.context(), proposal.id)
 
 
 def _click(env: Any, action_id: str, proposal_id: int, user: str) -> list[Any]:
@@ -113,7 +114,7 @@ def _note(env: Any, action_id: str, proposal_id: int, user: str) -> str:
 
 
 def test_fund_shows_the_pool_with_a_bar(env: Any) -> None:
-    fund.set_budget(env.db, env.settings, WS, 2026, "12m", ADMIN)
+    fund.set_budget(env.context(ADMIN), 2026, "12m")
     env.command("/fund", "")
     (post,) = env.fake.wait_for("response_url")
     assert "Pool 2026: ¥1,800,000 · approved ¥0 · pending ¥0 · remaining ¥1,800,000" in post.text
@@ -129,7 +130,7 @@ def test_budget_from_slack_needs_an_admin(env: Any) -> None:
     assert "Only admins can set the fund's budget" in refused.text
     env.command("/fund", "budget 2028 10m", user="UBOSS")
     env.fake.wait_for("response_url", count=2)
-    assert fund.fund_summary(env.db, WS, 2028).pool == 1_500_000  # type: ignore[union-attr]
+    assert fund.fund_summary(env.context(), 2028).pool == 1_500_000  # type: ignore[union-attr]
     asked = [c.params["user"] for c in env.fake.calls_to("users.info")]
     assert asked == [OUTSIDER, "UBOSS"]
 
@@ -173,7 +174,7 @@ def test_modal_errors_come_back_field_by_field(env: Any) -> None:
     assert "Only ¥1,800,000 is left in the 2027 pool" in errors["amount"]
     assert "is in operations" in errors["marketing_sponsor"]
     assert errors["end_date"] == "The end date must be after the start date."
-    assert fund.list_proposals(env.db, WS) == []
+    assert fund.list_proposals(env.context()) == []
     assert not env.fake.calls_to("chat.postMessage")
 
 
@@ -228,8 +229,8 @@ def test_from_modal_to_approved(env: Any) -> None:
         count=2,
     )
     assert "Your proposal was approved" in dms[-1].text
-    assert fund.get_proposal(env.db, WS, proposal.id).status == "approved"
-    assert fund.fund_summary(env.db, WS, YEAR).approved == 200_000  # type: ignore[union-attr]
+    assert fund.get_proposal(env.context(), proposal.id).status == "approved"
+    assert fund.fund_summary(env.context(), YEAR).approved == 200_000  # type: ignore[union-attr]
 
     # A late second click from operations is told who decided.
     assert f"Already approved by <@{MKT1}> and <@{OPS1}>." in _note(
@@ -265,12 +266,10 @@ def test_reject_asks_for_a_reason_in_a_modal(env: Any) -> None:
         where=lambda c: c.params["channel"] == SUBMITTER and "rejected" in c.text,
     )
     assert f"<@{OPS1}> rejected your proposal" in dm.text
-    assert fund.get_proposal(env.db, WS, proposal.id).status == "rejected"
+    assert fund.get_proposal(env.context(), proposal.id).status == "rejected"
 
 
 def test_a_sponsor_clicking_reject_is_told_in_the_modal(env: Any) -> None:
-    from bot.warroom.team import add_member
-
     add_member(env.db, WS, OSPONSOR, "operations", approver=True)
     proposal = _submit(env)
     env.action(REJECT_ACTION, str(proposal.id), user=OSPONSOR, channel="C0FUND")
@@ -325,7 +324,7 @@ def test_changes_requested_then_edited_and_resubmitted(env: Any) -> None:
         )
         == 1
     )
-    current = fund.get_proposal(env.db, WS, proposal.id)
+    current = fund.get_proposal(env.context(), proposal.id)
     assert (current.status, current.amount, current.approvals) == ("pending", 100_000, ())
 
 
@@ -362,7 +361,7 @@ def test_completing_releases_the_unspent_amount(env: Any) -> None:
     assert answer.body in ("", "{}"), answer.body
     last = env.fake.wait_for("chat.update", count=3)[-1]
     assert "Completed" in _blocks_text(last) and "Spent ¥150,000" in _blocks_text(last)
-    summary = fund.fund_summary(env.db, WS, YEAR)
+    summary = fund.fund_summary(env.context(), YEAR)
     assert (summary.approved, summary.remaining) == (150_000, 1_650_000)  # type: ignore[union-attr]
 
 
@@ -378,7 +377,7 @@ def test_a_failing_slack_update_never_loses_the_decision(env: Any) -> None:
     env.fake.error_next("chat.update", "message_not_found")
     note = _note(env, APPROVE_ACTION, proposal.id, MKT1)
     assert "Saved, but the message in #innovation-fund could not be updated" in note
-    assert fund.get_proposal(env.db, WS, proposal.id).approvals[0].user_id == MKT1
+    assert fund.get_proposal(env.context(), proposal.id).approvals[0].user_id == MKT1
 
 
 def test_list_and_history_commands(env: Any) -> None:
