@@ -7,8 +7,8 @@ import time
 import pytest
 
 from bot.core.render import Reply
-from bot.warroom.commands import SUBCOMMANDS
 from bot.slack.client import make_client
+from bot.warroom.commands import SUBCOMMANDS
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import (
     get,

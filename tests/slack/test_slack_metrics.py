@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import event
 
 from bot.core.render import Reply
-from handlers.commands.table import COMMANDS, Command
 from bot.metrics.render import CHART_ACTION, SHARE_ACTION, button_value
 from bot.slack.app import LISTENER_THREADS
 from bot.slack.listener import ANSWER_THREADS
+from handlers.commands.table import COMMANDS, Command
 from tests.slack_data import load_small_data_set
 
 
