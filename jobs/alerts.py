@@ -26,12 +26,12 @@ def rollup_job(ctx: Context, now: datetime) -> None:
     rollups.refresh(ctx.env, ctx.db, ctx.clock)
     for workspace_id in workspace_ids(ctx):
         try:
-            alerts_job(ctx.for_workspace(workspace_id), now)
+            alerts_job(ctx.for_workspace(workspace_id))
         except Exception:
             log.exception("alerts for workspace %s failed", workspace_id)
 
 
-def alerts_job(ctx: Context, now: datetime, client: WebClient | None = None) -> list[alerts.Change]:
+def alerts_job(ctx: Context, client: WebClient | None = None) -> list[alerts.Change]:
     """Evaluate the playbook for one workspace and post what changed; the changes."""
     changes = alerts.evaluate(ctx.settings, ctx.db, ctx.workspace_id, ctx.clock)
     for change in changes:

@@ -133,7 +133,7 @@ def send_digest(
 def _alerts_first(ctx: Context, client: WebClient) -> None:
     """Evaluate the playbook (and post what opened) so the digest lists current alerts."""
     try:
-        alerts_job(ctx, ctx.clock.now(), client)
+        alerts_job(ctx, client)
     except Exception:
         log.exception("alerts before the digest of %s failed; the digest goes on", ctx.workspace_id)
 
@@ -216,7 +216,6 @@ def _upload_chart(
         png = panels_chart_png(
             "Revenue and spend by channel",
             panels,
-            currency=settings.currency,
             subtitle=f"{digest.trend_period.start} to {digest.trend_period.end}",
         )
         client.files_upload_v2(

@@ -78,7 +78,7 @@ def effective_settings(db: Database, settings: Settings, workspace_id: str) -> S
 
 
 def save_settings(
-    db: Database, settings: Settings, workspace_id: str, changes: dict[str, Any], actor: str | None
+    db: Database, settings: Settings, workspace_id: str, changes: dict[str, Any]
 ) -> Settings:
     """Validate and store `changes` for the workspace; raises SettingsError naming a bad value."""
     unknown = sorted(set(changes) - set(WORKSPACE_SETTINGS))

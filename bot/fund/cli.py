@@ -61,6 +61,4 @@ def fund_history(source: ContextSource, proposal_id: int, workspace: str | None)
     except FundError as problem:
         raise click.ClickException(str(problem)) from None
     settings = ctx.settings
-    echo_message(
-        render.history_message(proposal, events, settings.fund_approval, settings.currency)
-    )
+    echo_message(render.history_message(proposal, events, settings.fund_approval))

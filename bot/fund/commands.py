@@ -77,9 +77,7 @@ def _history(rest: str, ctx: Context) -> Reply:
         raise FundError("Say which proposal, e.g. /fund history 12 (/fund list shows ids).")
     settings = ctx.settings
     proposal, events = reading.proposal_history(ctx, int(number))
-    return Reply(
-        message=render.history_message(proposal, events, settings.fund_approval, settings.currency)
-    )
+    return Reply(message=render.history_message(proposal, events, settings.fund_approval))
 
 
 def _budget(rest: str, ctx: Context) -> Reply:

@@ -57,7 +57,7 @@ def after_decision(client: WebClient, ctx: Context, outcome: Outcome, *, dm: boo
     proposal = outcome.proposal
     problems = [publish(client, ctx, proposal)]
     if dm and proposal.submitter != ctx.actor:
-        headline = render.decision_headline(proposal, ctx.actor or "", outcome.final)
+        headline = render.decision_headline(proposal, ctx.actor or "")
         problems.append(dm_submitter(client, ctx, proposal, headline))
     found = [p for p in problems if p]
     if not found:

@@ -260,7 +260,7 @@ def submitter_message(
     return kit.message(out, f"{headline} #{proposal.id} {proposal.title}")
 
 
-def decision_headline(proposal: ProposalView, actor: str, final: bool) -> str:
+def decision_headline(proposal: ProposalView, actor: str) -> str:
     """One line for the submitter: what just happened to their proposal."""
     who = mention(actor)
     if proposal.status == "pending":
@@ -468,9 +468,7 @@ def list_message(
     return kit.message(blocks, "\n".join(lines))
 
 
-def history_message(
-    proposal: ProposalView, events: list[Event], mode: str, currency: str
-) -> dict[str, Any]:
+def history_message(proposal: ProposalView, events: list[Event], mode: str) -> dict[str, Any]:
     """`/fund history ID`: the proposal and every transition (who, when, from, to, note)."""
     lines = [f"*History of #{proposal.id} {proposal.title}* · {_state(proposal.status)}"]
     for event in events:

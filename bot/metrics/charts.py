@@ -145,7 +145,6 @@ def panels_chart_png(
     title: str,
     panels: dict[str, dict[str, Series]],
     *,
-    currency: str = "CNY",
     subtitle: str | None = None,
 ) -> bytes:
     """Side-by-side money panels (e.g. revenue, spend), one line per series in each (e.g.

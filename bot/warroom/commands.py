@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bot.core.blocks import mention
 from bot.core.context import Context
 from bot.core.render import Reply
 from bot.core.settings import SettingsError
@@ -89,7 +90,7 @@ def save_workspace_settings(ctx: Context, changes: dict[str, Any]) -> dict[str, 
     current = current_settings(ctx)
     changed = {k: v for k, v in changes.items() if v is not None and current.get(k) != v}
     if changed:
-        save_settings(ctx.db, ctx.env, ctx.workspace_id, changed, ctx.actor)
+        save_settings(ctx.db, ctx.env, ctx.workspace_id, changed)
     return changed
 
 
@@ -117,8 +118,8 @@ def _remove(words: list[str], ctx: Context) -> Reply:
     if user is None:
         return Reply.error("Say who to remove: `/warroom team remove @user`.")
     if not remove_member(ctx.db, ctx.workspace_id, user):
-        return Reply.error(f"<@{user}> is not in marketing or operations.")
-    return Reply.text(f"<@{user}> is no longer in the war-room team.")
+        return Reply.error(f"{mention(user)} is not in marketing or operations.")
+    return Reply.text(f"{mention(user)} is no longer in the war-room team.")
 
 
 def _add(words: list[str], ctx: Context) -> Reply:
@@ -145,7 +146,7 @@ def _add(words: list[str], ctx: Context) -> Reply:
         return Reply.error(str(problem))
     roles = [r for r, on in (("approver", added.is_approver), ("admin", added.is_admin)) if on]
     suffix = f" ({', '.join(roles)})" if roles else ""
-    return Reply.text(f"<@{user}> is in {added.team}{suffix}.")
+    return Reply.text(f"{mention(user)} is in {added.team}{suffix}.")
 
 
 def digest_command(text: str, ctx: Context) -> Reply:

@@ -214,7 +214,7 @@ def build_digest(
         ChannelLine(key, names.get(key, key), kinds.get(key, ""), cells(key), ltv_values.get(key))
         for key in keys
     ]
-    digest.channels = _mark_movers(lines, digest.metrics)
+    digest.channels = _mark_movers(lines)
     digest.total = ChannelLine("all", "All channels", "", cells(None), ltv_total)
     digest.trend_period = Period(day - timedelta(days=CHART_DAYS - 1), day)
     digest.trend = _trend(digest.trend_period, keys, settings, db, clock)
@@ -226,7 +226,7 @@ def _kinds(db: Database) -> dict[str, str]:
         return {row[0]: row[1] for row in connection.execute(select(Channel.key, Channel.kind))}
 
 
-def _mark_movers(lines: list[ChannelLine], metrics: dict[str, Metric]) -> list[ChannelLine]:
+def _mark_movers(lines: list[ChannelLine]) -> list[ChannelLine]:
     """Mark the few cells that moved most against their trend."""
     ranked = sorted(
         (

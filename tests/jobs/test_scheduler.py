@@ -210,7 +210,7 @@ def test_missed_start_posts_once_within_grace(ctx: Context, fake: FakeSlack) -> 
 def test_weekends_skipped_unless_every_day(ctx: Context, fake: FakeSlack) -> None:
     saturday = DIGEST_AT + timedelta(days=5, minutes=5)
     assert digest_jobs.digest_job(ctx, saturday).status == "skipped"
-    save_settings(ctx.db, ctx.env, WS, {"digest_weekdays_only": False}, "U1")
+    save_settings(ctx.db, ctx.env, WS, {"digest_weekdays_only": False})
     # A Context reads the workspace's settings once; each run gets a fresh one.
     assert digest_jobs.digest_job(ctx.for_workspace(WS), saturday).status == "posted"
     assert len(digest_posts(fake)) == 1
@@ -231,7 +231,6 @@ def test_plan_follows_settings_and_dst(ctx: Context, db: Database) -> None:
         ctx.env,
         WS,
         {"timezone": "America/New_York", "digest_weekdays_only": False, "digest_time": "09:30"},
-        "U1",
     )
     scheduler.plan_all()
     trigger = scheduler.scheduler.get_job(f"digest:{WS}").trigger

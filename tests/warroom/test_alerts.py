@@ -98,6 +98,12 @@ def _add_next_day_activity(db: Database, channel: str, day: date) -> None:
     _touch(db, day, day + timedelta(days=1))
 
 
+def _at(ctx: Context, moment: datetime) -> Context:
+    """`ctx` with its ManualClock moved to `moment`."""
+    ctx.clock.set(moment)  # type: ignore[attr-defined]
+    return ctx
+
+
 def test_planted_alerts_open_once_and_resolve_when_data_recovers(
     settings: Settings, db: Database, fake: FakeSlack
 ) -> None:
@@ -106,7 +112,7 @@ def test_planted_alerts_open_once_and_resolve_when_data_recovers(
         env=slack_settings(settings, fake), db=db, clock=ManualClock(NOW), workspace_id=WS
     )
 
-    changes = alerts_job(ctx, NOW)
+    changes = alerts_job(ctx)
     opened = {(c.alert.rule, c.alert.subject) for c in changes if c.kind == "opened"}
     assert opened == PLANTED
     assert _open(db) == PLANTED
@@ -125,14 +131,14 @@ def test_planted_alerts_open_once_and_resolve_when_data_recovers(
     assert stored[("ltv_cac_low", "baidu")].opened_ts == by_subject["baidu"].response["ts"]
 
     # Evaluated again (every hour): still open, nothing re-posted.
-    assert alerts_job(ctx, NOW + timedelta(hours=1)) == []
+    assert alerts_job(_at(ctx, NOW + timedelta(hours=1))) == []
     assert len(fake.calls_to("chat.postMessage")) == 3
 
     # Better data arrives for each planted channel.
     _add_orders(db, "baidu", END - timedelta(days=29), END, 3000.0)
     _add_orders(db, "wechat", END - timedelta(days=14), END, 3000.0)
     _add_next_day_activity(db, "xiaohongshu", END - timedelta(days=1))
-    changes = alerts_job(ctx, NOW + timedelta(hours=2))
+    changes = alerts_job(_at(ctx, NOW + timedelta(hours=2)))
     resolved = {(c.alert.rule, c.alert.subject) for c in changes if c.kind == "resolved"}
     assert resolved == PLANTED
     assert _open(db) == set()
@@ -141,7 +147,7 @@ def test_planted_alerts_open_once_and_resolve_when_data_recovers(
     opened_ts = {p.response["ts"] for p in posts}
     assert {r.params["thread_ts"] for r in replies} == opened_ts
     assert all("Resolved" in r.text for r in replies)
-    assert alerts_job(ctx, NOW + timedelta(hours=3)) == []
+    assert alerts_job(_at(ctx, NOW + timedelta(hours=3))) == []
     assert len(fake.calls_to("chat.postMessage")) == 6
 
 
