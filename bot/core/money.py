@@ -111,8 +111,3 @@ def format_money(amount: float | None, currency: str) -> str:
     sign = "-" if amount < 0 and number.strip("0,.") else ""  # type: ignore[operator]
     symbol = CURRENCY_SYMBOLS.get(code)
     return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}"
-
-
-def money_text(amount: float, currency: str) -> str:
-    """`amount` as people read it ("¥1,200,000"), formatted like every other amount."""
-    return format_money(amount, currency)

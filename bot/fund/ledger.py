@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.clock import naive_utc
 from bot.core.context import Context
-from bot.core.money import MoneyError, cents, money_text, parse_decimal
+from bot.core.money import MoneyError, cents, format_money, parse_decimal
 from bot.core.workspace import ensure_workspace
 from bot.fund import wording
 from bot.fund.errors import FundError
@@ -290,7 +290,7 @@ def _commit_approval(
         # Unreachable while the fund row is locked; raising rolls the approval back, so the
         # pool can never be passed even if a lock were missed.
         raise FundError(wording.no_room(fund.year, float(_left(fund)), row.amount, currency))
-    committed = f"{money_text(float(amount), currency)} committed from the {fund.year} pool"
+    committed = f"{format_money(float(amount), currency)} committed from the {fund.year} pool"
     _record(session, row.id, ctx.actor or "", now, "approved", ("pending", "approved"), committed)
     return Outcome(
         proposal=view_in(session, ctx.workspace_id, row.id),
@@ -345,7 +345,7 @@ def withdraw(ctx: Context, proposal_id: int) -> Outcome:
 def _result_note(row: Proposal, done: CompletionInput, currency: str) -> str:
     metric = find_metric(row.impact_metric)
     label = metric.label if metric else row.impact_metric
-    summary = f"Spent {money_text(float(done.actual_spend), currency)}"
+    summary = f"Spent {format_money(float(done.actual_spend), currency)}"
     if done.metric_value is not None:
         summary += f"; {label} then: {done.metric_value:g} (target {row.impact_target:g})"
     return f"{summary}. {done.note}"
@@ -375,7 +375,7 @@ def complete(
         _move(
             session, row, "approved", "completed", now, actual_spend=spent, result_note=result_note
         )
-        released = f"; {money_text(float(unspent), currency)} back to the {fund.year} pool"
+        released = f"; {format_money(float(unspent), currency)} back to the {fund.year} pool"
         if unspent > 0:
             new_total = func.round(Fund.approved - _amount_param(unspent), 2)
             session.execute(

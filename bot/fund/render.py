@@ -21,7 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.core import blocks as kit
 from bot.core.blocks import mention
-from bot.core.money import money_text
+from bot.core.money import format_money
 from bot.fund.forms import ProposalDraft
 from bot.fund.views import Event, FundSummary, ProposalStatus, ProposalView
 from bot.fund.wording import no_budget, state_text
@@ -86,7 +86,7 @@ def bar(share: float, width: int = BAR_WIDTH) -> str:
 
 def summary_text(summary: FundSummary, currency: str) -> str:
     """The pool in two lines: the numbers, then the bar of what is approved."""
-    money = lambda amount: money_text(amount, currency)  # noqa: E731
+    money = lambda amount: format_money(amount, currency)  # noqa: E731
     return (
         f"Pool {summary.year}: {money(summary.pool)} · approved {money(summary.approved)} · "
         f"pending {money(summary.pending)} · remaining {money(summary.remaining)}\n"
@@ -110,7 +110,7 @@ def summary_blocks(
     out.append(kit.section(summary_text(summary, currency)))
     out.append(
         kit.context(
-            f"{summary.pool_pct:g}% of the {money_text(summary.budget, currency)} growth budget",
+            f"{summary.pool_pct:g}% of the {format_money(summary.budget, currency)} growth budget",
             f"{summary.pending_count} pending proposal(s)",
             "`/fund list` · `/fund propose`",
         )
@@ -131,7 +131,7 @@ def summary_message(summary: FundSummary | None, year: int, currency: str) -> di
 def budget_set_message(summary: FundSummary, currency: str) -> dict[str, Any]:
     """The answer to `/fund budget`: the new pool."""
     head = (
-        f"The {summary.year} growth budget is {money_text(summary.budget, currency)}; "
+        f"The {summary.year} growth budget is {format_money(summary.budget, currency)}; "
         f"the fund's pool is {summary.pool_pct:g}% of it."
     )
     return kit.message(
@@ -177,7 +177,8 @@ def proposal_blocks(
         kit.section(
             "",
             fields=[
-                f"*Amount*\n{money_text(proposal.amount, currency)} from the {proposal.year} pool",
+                f"*Amount*\n{format_money(proposal.amount, currency)} "
+                f"from the {proposal.year} pool",
                 f"*State*\n{_state(proposal.status)}",
                 f"*Expected impact*\n{_metric_label(proposal.impact_metric)} → "
                 f"{_target_text(proposal.impact_metric, proposal.impact_target, currency)}",
@@ -220,7 +221,7 @@ def proposal_blocks(
 def proposal_text(proposal: ProposalView, currency: str) -> str:
     """The notification text of a proposal message (mentions the people involved)."""
     return (
-        f"Proposal #{proposal.id} {proposal.title}: {money_text(proposal.amount, currency)}, "
+        f"Proposal #{proposal.id} {proposal.title}: {format_money(proposal.amount, currency)}, "
         f"{state_text(proposal.status)} · submitted by {mention(proposal.submitter)}, "
         f"sponsors {mention(proposal.marketing_sponsor)} and "
         f"{mention(proposal.operations_sponsor)}"
@@ -239,7 +240,7 @@ def submitter_message(
     out: list[Block] = [
         kit.section(f"*{headline}*"),
         kit.section(
-            f"#{proposal.id} {proposal.title} · {money_text(proposal.amount, currency)} · "
+            f"#{proposal.id} {proposal.title} · {format_money(proposal.amount, currency)} · "
             f"{_state(proposal.status)}\n{approval_line(proposal, mode)}"
         ),
     ]
@@ -446,7 +447,7 @@ def _list_line(proposal: ProposalView, mode: str, currency: str) -> str:
     waiting = proposal.waiting_for(mode)
     tail = f" · waiting for {' and '.join(waiting)}" if waiting else ""
     return (
-        f"*#{proposal.id}* {proposal.title} · {money_text(proposal.amount, currency)} · "
+        f"*#{proposal.id}* {proposal.title} · {format_money(proposal.amount, currency)} · "
         f"{_state(proposal.status)}{tail} · {mention(proposal.submitter)}"
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, Decimal
 
 from bot.core.blocks import mention
-from bot.core.money import cents, money_text
+from bot.core.money import cents, format_money
 from bot.fund.views import ProposalView
 
 
@@ -67,14 +67,14 @@ def no_budget(year: int) -> str:
 
 def ask_at_most(left: float, year: int, currency: str) -> str:
     """A form asking for more than the pool has left."""
-    return f"Only {money_text(left, currency)} is left in the {year} pool; ask for at most that."
+    return f"Only {format_money(left, currency)} is left in the {year} pool; ask for at most that."
 
 
 def no_room(year: int, left: float, amount: float, currency: str) -> str:
     """An approval the pool cannot pay for any more."""
     return (
-        f"Not enough left: only {money_text(left, currency)} left in the {year} pool, "
-        f"and this proposal needs {money_text(amount, currency)}."
+        f"Not enough left: only {format_money(left, currency)} left in the {year} pool, "
+        f"and this proposal needs {format_money(amount, currency)}."
     )
 
 
@@ -83,13 +83,13 @@ def budget_too_low(
 ) -> str:
     """A budget whose pool would fall below what is approved, with the least budget that fits."""
     message = (
-        f"A {year} budget of {money_text(budget, currency)} gives a pool of "
-        f"{money_text(pool, currency)}, below the {money_text(approved, currency)} "
+        f"A {year} budget of {format_money(budget, currency)} gives a pool of "
+        f"{format_money(pool, currency)}, below the {format_money(approved, currency)} "
         "already approved"
     )
     if pool_pct > 0:
         needed = (cents(approved) * 100 / Decimal(str(pool_pct))).quantize(
             Decimal(1), ROUND_CEILING
         )
-        message += f"; the budget must be at least {money_text(float(needed), currency)}"
+        message += f"; the budget must be at least {format_money(float(needed), currency)}"
     return message + "."

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.money import MoneyError, money_text, parse_decimal, parse_money
+from bot.core.money import MoneyError, format_money, parse_decimal, parse_money
 
 
 @pytest.mark.parametrize(
@@ -92,5 +92,5 @@ def test_anything_typed_is_a_positive_amount_or_a_money_error(text: str) -> None
 
 
 def test_money_text_reads_naturally() -> None:
-    assert money_text(1_800_000, "CNY").replace(",", "") in ("¥1800000", "¥1800000.00")
-    assert money_text(1200.5, "USD").startswith("$1,200.5")
+    assert format_money(1_800_000, "CNY").replace(",", "") in ("¥1800000", "¥1800000.00")
+    assert format_money(1200.5, "USD").startswith("$1,200.5")
