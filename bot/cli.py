@@ -20,8 +20,6 @@ from bot.core.db import Database
 from bot.core.migrate import schema_problem, upgrade
 from bot.core.settings import Settings, SettingsError, load_settings
 from bot.core.workspace import workspace_key
-from bot.data import demo
-from bot.data.importer import ImportFailed, import_file
 from bot.fund.cli import fund_group
 from bot.metrics import format as fmt
 from bot.metrics import rollups as metric_rollups
@@ -164,6 +162,10 @@ def demo_data(
     replace: bool,
 ) -> None:
     """Generate a deterministic, believable demo data set and load it."""
+    # Imported here: the data loaders need pandas (0.3 s at start-up), which other commands
+    # should not pay for.
+    from bot.data import demo
+
     settings = state.settings
     last_day = end_date.date() if end_date else _yesterday(settings)  # type: ignore[attr-defined]
     try:
@@ -200,6 +202,10 @@ def import_(
     state: CliState, table: str, file: Path, skip_invalid: bool, rejects: Path | None
 ) -> None:
     """Import TABLE (channels, campaigns, spend, users, leads, orders, activity) from FILE."""
+    # Imported here: the data loaders need pandas (0.3 s at start-up), which other commands
+    # should not pay for.
+    from bot.data.importer import ImportFailed, import_file
+
     try:
         with _progress_bar(f"import {table} (rows read)") as bar:
             report = import_file(

@@ -27,7 +27,6 @@ from bot.core.clock import moment_at
 from bot.core.context import Context
 from bot.core.render import Reply
 from bot.core.settings import Settings, parse_hhmm
-from bot.metrics.charts import panels_chart_png
 from bot.warroom.commands import digest_refusal
 from bot.warroom.compose import digest_payload
 from jobs.alerts import alerts_job
@@ -213,6 +212,9 @@ def _upload_chart(
             f"{metric.capitalize()} ({settings.currency})": dict(lines)
             for metric, lines in digest.trend.items()
         }
+        # Imported here: matplotlib costs 0.4 s at start-up and only the digest's chart needs it.
+        from bot.metrics.charts import panels_chart_png
+
         png = panels_chart_png(
             "Revenue and spend by channel",
             panels,

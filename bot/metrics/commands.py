@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from bot.core.context import Context
 from bot.core.render import Reply
-from bot.metrics.charts import metric_chart_png
 from bot.metrics.engine import ask
 from bot.metrics.format import metric_title, metrics_list_text
 from bot.metrics.parser import is_metric_list
@@ -68,6 +67,9 @@ def metric_chart(question: str, ctx: Context) -> Chart | Reply:
         return Reply.error(
             f"There is nothing to chart for {question.strip()}: no data in the period."
         )
+    # Imported here: matplotlib costs 0.4 s at start-up and only a chart needs it.
+    from bot.metrics.charts import metric_chart_png
+
     title = metric_title(result.query)
     png = metric_chart_png(result, ctx.settings)
     slug = "".join(c if c.isalnum() else "-" for c in question.strip("/ ").lower())[:60]

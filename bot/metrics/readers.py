@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Date, and_, case, func, literal, or_, select
 
 from bot.metrics.query import Filters, Period, buckets
 from bot.metrics.registry import Kept, Measure, get_measure
-from bot.metrics.rollups import RC, RD, RR, RW, windows
+from bot.metrics.rollups import RC, RD, RR, RW, selects
 from bot.metrics.sql import bucket_start
 from bot.models import RollupCampaign, RollupChannel
 
@@ -229,7 +229,7 @@ def _repeat_counts(
     start, end = max(scope.period.start, first), min(scope.period.end, last)
     if start > end:
         return {measure.name: ({} if group else {None: 0.0}) for measure in measures}
-    if (end - start).days >= windows.REPEAT_WINDOW_DAYS:
+    if (end - start).days >= selects.REPEAT_WINDOW_DAYS:
         return _repeat_scan(rollups, measures, scope, group)
     # A window this short was counted by the refresh: one indexed lookup per channel and
     # campaign instead of one index entry per customer and order day.

@@ -16,7 +16,7 @@ from bot.data.demo import load_demo
 from bot.metrics import rollups
 from bot.metrics.engine import ask, buckets
 from bot.metrics.registry import METRICS
-from bot.metrics.rollups import windows
+from bot.metrics.rollups import selects
 from tests.metrics.metric_reference import Reference
 
 END = date(2026, 10, 20)
@@ -160,7 +160,7 @@ def test_rollup_answers_equal_the_pandas_reference(loaded) -> None:
 def test_repeat_rate_beyond_the_counted_windows(loaded, monkeypatch) -> None:
     """Periods longer than the windows the refresh counts are scanned instead; both agree."""
     settings, db, clock, reference = loaded
-    monkeypatch.setattr(windows, "REPEAT_WINDOW_DAYS", 10)
+    monkeypatch.setattr(selects, "REPEAT_WINDOW_DAYS", 10)
     rollups.refresh(settings, db, clock, full=True)
     checked = {"values": 0, "previous": 0, "rows": 0, "points": 0}
     for text, spec in _queries(reference):

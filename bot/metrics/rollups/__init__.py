@@ -18,8 +18,7 @@ Changing an existing user's sign-up day or channel, or deleting facts, needs a f
 from __future__ import annotations
 
 from bot.metrics.rollups.refresh import RefreshReport, freshness, notice_new_fact_days, refresh
-from bot.metrics.rollups.selects import RC, RD, RR
-from bot.metrics.rollups.windows import REPEAT_WINDOW_DAYS, RW
+from bot.metrics.rollups.selects import RC, RD, REPEAT_WINDOW_DAYS, RR, RW
 
 __all__ = [
     "RC",

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Column, Connection, Float, Integer, Select, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.core.bulk import insert_frame
 from bot.core.clock import SYSTEM_CLOCK, Clock
 from bot.core.db import Database
 from bot.core.facts import ROLLUPS, data_range, mark_stale
@@ -29,6 +27,7 @@ from bot.metrics.rollups.selects import (
     RD,
     RP,
     RR,
+    RW,
     Params,
     customer_days_select,
     daily_select,
@@ -37,7 +36,6 @@ from bot.metrics.rollups.selects import (
     retention_select,
     roi_parts_select,
 )
-from bot.metrics.rollups.windows import RW, repeat_windows
 from bot.models import Campaign, Channel, RollupCampaign, RollupChannel, RollupMeta, RollupState
 
 log = logging.getLogger(__name__)
@@ -74,6 +72,12 @@ def _copy(
         state.execute(insert(table).from_select(columns, query))
         return
     # Another database: aggregate there, then bulk-write here (rows are already aggregated).
+    # Imported here: pandas costs 0.3 s at start-up, and only this path and the window counts
+    # need it.
+    import pandas as pd
+
+    from bot.core.bulk import insert_frame
+
     result = analytics.execute(query)
     integers = [name for name in columns if isinstance(table.c[name].type, Integer)]
     floats = [name for name in columns if isinstance(table.c[name].type, Float)]
@@ -255,6 +259,10 @@ def _rebuild(
             update = update.where(RD.c.day >= lo - timedelta(days=window))
         state.execute(update)
     say("counting repeat customers per window" + (f" from {lo}" if lo else ""))
+    # Imported here: the window counts need numpy and pandas (0.3 s), which an answer that
+    # only reads the rollups should not pay for at start-up.
+    from bot.metrics.rollups.windows import repeat_windows
+
     repeat_windows(state, lo, *days)
     if lo is None:
         for table in (LP, RP, LDP, RR, RC, RD, RW):

@@ -22,6 +22,7 @@ from bot.models import (
     RollupLeadPart,
     RollupLtvPart,
     RollupMeta,
+    RollupRepeatWindow,
     RollupRetention,
     RollupRoiPart,
     Spend,
@@ -34,6 +35,11 @@ DAILY_COLUMNS = DAILY_MEASURES
 S, U, L, A = Spend.__table__, User.__table__, Lead.__table__, Activity.__table__
 O = Order.__table__  # noqa: E741 (the orders table, beside S, U, L, A)
 RD, RR, RC = RollupDaily.__table__, RollupRetention.__table__, RollupCustomerDay.__table__
+RW = RollupRepeatWindow.__table__
+# rollup_repeat_windows holds every window of up to this many days (a quarter, twelve weeks,
+# any month, week or day); the engine scans rollup_customer_days for longer periods. Changing
+# it needs `warroom rollups --full`.
+REPEAT_WINDOW_DAYS = 100
 LP, RP, LDP = RollupLtvPart.__table__, RollupRoiPart.__table__, RollupLeadPart.__table__
 
 

@@ -11,15 +11,10 @@ import pandas as pd
 from sqlalchemy import Connection, Date, delete, literal, select
 
 from bot.core.bulk import insert_frame
+from bot.metrics.rollups import selects
+from bot.metrics.rollups.selects import RC, RW
 from bot.metrics.sql import days_between
-from bot.models import RollupCustomerDay, RollupRepeatWindow
 
-RC, RW = RollupCustomerDay.__table__, RollupRepeatWindow.__table__
-
-# rollup_repeat_windows holds every window of up to this many days (a quarter, twelve weeks,
-# any month, week or day); the engine scans rollup_customer_days for longer periods. Changing
-# it needs `warroom rollups --full`.
-REPEAT_WINDOW_DAYS = 100
 # End days per pass of the window build, which bounds its memory on long histories.
 _WINDOW_BLOCK_DAYS = 120
 
@@ -66,7 +61,7 @@ def repeat_windows(
     state.execute(delete(RW) if lo is None else delete(RW).where(RW.c.end_day >= lo))
     if first is None or last is None:
         return
-    width = REPEAT_WINDOW_DAYS
+    width = selects.REPEAT_WINDOW_DAYS
     block_start = 0 if lo is None else (lo - first).days
     final = (last - first).days
     base = _window_base(state, first, block_start, width) if block_start > 0 else {}
