@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from bot.core.bulk import insert_frame
-from bot.core.clock import SYSTEM_CLOCK, Clock
+from bot.core.clock import SYSTEM_CLOCK, Clock, naive_utc
 from bot.core.db import Database
 from bot.core.facts import mark_stale
 from bot.data.demo.generator import Generator
@@ -184,7 +184,7 @@ def _record(session: Session, rows: dict[str, int], plan: Plan, now: datetime, s
                 rows_rejected=0,
                 min_date=plan.start,
                 max_date=plan.end,
-                finished_at=now.replace(tzinfo=None),
+                finished_at=naive_utc(now),
             )
         )
     mark_stale(session, plan.start, plan.end, now)

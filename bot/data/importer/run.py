@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.orm import Session
 
 from bot.core.bulk import insert_frame
-from bot.core.clock import SYSTEM_CLOCK, Clock
+from bot.core.clock import SYSTEM_CLOCK, Clock, naive_utc
 from bot.core.db import Database
 from bot.core.facts import mark_stale
 from bot.core.settings import Settings
@@ -205,7 +205,7 @@ def _record(
             rows_rejected=report.rejected,
             min_date=report.first,
             max_date=report.last,
-            finished_at=now.replace(tzinfo=None),
+            finished_at=naive_utc(now),
         )
     )
     mark_stale(session, first, last, now)

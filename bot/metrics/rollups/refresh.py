@@ -15,7 +15,7 @@ from sqlalchemy import Column, Connection, Float, Integer, Select, delete, func,
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.core.clock import SYSTEM_CLOCK, Clock
+from bot.core.clock import SYSTEM_CLOCK, Clock, naive_utc
 from bot.core.db import Database
 from bot.core.facts import ROLLUPS, data_range, mark_stale
 from bot.core.settings import Settings
@@ -163,7 +163,7 @@ def refresh(
                 "lead_window_days": params.lead_window,
                 "first_day": first_day,
                 "data_through": data_through,
-                "built_at": clock.now().replace(tzinfo=None),
+                "built_at": naive_utc(clock.now()),
             }
             state.execute(delete(RollupMeta).where(RollupMeta.name == META))
             state.execute(insert(RollupMeta).values(name=META, **values))
