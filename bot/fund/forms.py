@@ -18,7 +18,7 @@ from bot.fund import wording
 from bot.fund.errors import InvalidInput
 from bot.fund.reading import fund_for_year
 from bot.fund.views import ProposalView
-from bot.metrics.registry import Metric, find_metric
+from bot.metrics import Metric, find_metric
 from bot.models import TEAMS, Fund, TeamMember
 
 # The proposal form's fields; the modal uses them as block ids and errors are keyed by them.

@@ -43,7 +43,7 @@ from bot.fund.policy import (
 )
 from bot.fund.reading import fund_for_year, load, summary_in, view_in
 from bot.fund.views import FundSummary, Outcome, ProposalView
-from bot.metrics.registry import find_metric
+from bot.metrics import find_metric
 from bot.models import TEAMS, Fund, Proposal, ProposalApproval, ProposalEvent
 from bot.models.fund import ProposalStatus
 

@@ -25,8 +25,7 @@ from bot.core.money import format_money
 from bot.fund.forms import ProposalDraft
 from bot.fund.views import Event, FundSummary, ProposalStatus, ProposalView
 from bot.fund.wording import no_budget, state_text
-from bot.metrics.format import format_metric_value
-from bot.metrics.registry import METRICS, find_metric
+from bot.metrics import METRICS, find_metric, format_metric_value
 
 # Buttons.
 PROPOSE_ACTION = "fund_propose"

@@ -19,9 +19,7 @@ from sqlalchemy import select
 from bot.core.clock import SYSTEM_CLOCK, Clock
 from bot.core.db import Database
 from bot.core.settings import Settings
-from bot.metrics.engine import answer
-from bot.metrics.query import Filters, Period, Query
-from bot.metrics.registry import Metric, find_metric
+from bot.metrics import Filters, Metric, Period, Query, answer, find_metric
 from bot.models import Channel
 from bot.warroom.alerts import Alert, facts_loaded_through, open_alerts
 from bot.warroom.standup import StandupDay, standup_day

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.core.context import Context
-from bot.metrics.engine import answer
-from bot.metrics.query import Filters, Period, Query
-from bot.metrics.registry import Metric, find_metric
+from bot.metrics import Filters, Metric, Period, Query, answer, find_metric
 
 HOME_METRICS = ("spend", "new_customers", "cac", "revenue", "roi", "ltv_cac")
 HOME_DAYS = 30

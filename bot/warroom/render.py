@@ -14,8 +14,7 @@ from slack_sdk.models.views import View
 from bot.core import blocks as kit
 from bot.core.blocks import mention
 from bot.core.settings import Settings
-from bot.metrics import format as fmt
-from bot.metrics.registry import find_metric
+from bot.metrics import find_metric, format_metric_value
 from bot.warroom.alerts import Alert
 from bot.warroom.digest import COLUMNS, NOT_LOADED, PAID_ONLY, Cell, ChannelLine, Digest
 from bot.warroom.headlines import Headlines
@@ -63,8 +62,8 @@ def _cell_text(name: str, cell: Cell, digest: Digest) -> str:
     label = COLUMN_LABELS[name]
     if cell.note:
         return f"{label} _{cell.note}_"
-    value = fmt.format_metric_value(cell.value, metric, digest.currency)
-    average = fmt.format_metric_value(cell.average, metric, digest.currency)
+    value = format_metric_value(cell.value, metric, digest.currency)
+    average = format_metric_value(cell.average, metric, digest.currency)
     change = cell.change
     moved = f" ({change * 100:+.0f}%)" if change is not None and cell.moved else ""
     mark = _arrow(cell, metric.good)
@@ -75,7 +74,7 @@ def _cell_text(name: str, cell: Cell, digest: Digest) -> str:
 def _channel_line(line: ChannelLine, digest: Digest) -> str:
     heading = f"*{line.name}*" + (f" ({line.kind})" if line.kind else "")
     if line.ltv_cac is not None:
-        ltv_cac = fmt.format_metric_value(line.ltv_cac, digest_metric("ltv_cac"), digest.currency)
+        ltv_cac = format_metric_value(line.ltv_cac, digest_metric("ltv_cac"), digest.currency)
         heading += f" · LTV/CAC 30d *{ltv_cac}*"
     names = [n for n in COLUMNS if line.kind != "organic" or n not in PAID_ONLY]
     cells = " · ".join(_cell_text(name, line.cells[name], digest) for name in names)
@@ -316,7 +315,7 @@ def headlines_section(headlines: Headlines, currency: str) -> list[Block]:
         [
             row.label,
             *(
-                fmt.format_metric_value(v, m, currency)
+                format_metric_value(v, m, currency)
                 for v, m in zip(row.values, headlines.metrics, strict=True)
             ),
         ]
@@ -326,7 +325,7 @@ def headlines_section(headlines: Headlines, currency: str) -> list[Block]:
         [
             "All",
             *(
-                fmt.format_metric_value(v, m, currency)
+                format_metric_value(v, m, currency)
                 for v, m in zip(headlines.total, headlines.metrics, strict=True)
             ),
         ]

@@ -13,10 +13,7 @@ from sqlalchemy import case, func, select
 from bot.core.clock import Clock, complete_weeks
 from bot.core.db import Database
 from bot.core.settings import Settings
-from bot.metrics.engine import answer
-from bot.metrics.query import Filters, Period, Query
-from bot.metrics.registry import Metric, find_metric
-from bot.metrics.result import Result
+from bot.metrics import Filters, Metric, Period, Query, Result, answer, find_metric
 from bot.models import Channel, User
 
 ALL = "all"
