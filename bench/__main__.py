@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ["demo_load", "slack_load", "metrics"]
+BENCHMARKS = ["demo_load", "slack_load", "metrics", "language", "soak", "warehouses"]
 
 
 def main() -> None:

@@ -4,38 +4,43 @@ room's and the fund's commands. The top layer: it composes the app, the jobs and
 from __future__ import annotations
 
 import json
-import logging
 import sys
+import traceback
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.console import answer_text, console_context, run_console
 from bot.core.cli import workspace_option
 from bot.core.clock import SYSTEM_CLOCK
 from bot.core.context import Context
-from bot.core.db import Database
-from bot.core.migrate import schema_problem, upgrade
+from bot.core.db import Database, DatabaseUnreachable, failure_reason, open_database, where
+from bot.core.logs import setup_logging
+from bot.core.migrate import create_fact_tables, schema_problem, upgrade
 from bot.core.settings import Settings, SettingsError, load_settings
+from bot.core.text import clean_text, has_unsafe_characters
 from bot.core.workspace import workspace_key
 from bot.fund.cli import fund_group
+from bot.language import Unclear, Understanding, ask_question, understood_line
 from bot.metrics import format as fmt
 from bot.metrics import rollups as metric_rollups
-from bot.metrics.engine import ask as ask_engine
 from bot.metrics.parser import is_metric_list, is_metric_question
 from bot.metrics.query import QueryError
 from bot.metrics.registry import METRICS
 from bot.slack.server import serve
+from bot.warroom import alerts as war_alerts
 from bot.warroom.compose import digest_as_text
+from bot.warroom.render import alert_as_json, alerts_text
 from bot.warroom.team import TeamError, add_member, list_members, remove_member
 from handlers import create_app
 from handlers.commands.table import answer_line
 from jobs.digest import send_digest
 from jobs.scheduler import run_forever, start_scheduler
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Long-running commands whose log is how an operator follows them.
 SERVING_COMMANDS = {"run", "scheduler"}
 
@@ -46,6 +51,7 @@ class CliState:
     def __init__(self) -> None:
         self._settings: Settings | None = None
         self._db: Database | None = None
+        self.debug = False
 
     @property
     def settings(self) -> Settings:
@@ -54,7 +60,7 @@ class CliState:
                 self._settings = load_settings()
             except SettingsError as error:
                 raise click.ClickException(str(error)) from None
-            logging.basicConfig(level=self._log_level(), format=LOG_FORMAT)
+            setup_logging(self._log_level())
         return self._settings
 
     def _log_level(self) -> str:
@@ -67,8 +73,15 @@ class CliState:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database.from_settings(self.settings)
+            # Checked to answer first: a wrong DATABASE_URL is one line in every command.
+            self._db = open_database(self.settings)
         return self._db
+
+    def database_problem(self, error: Exception) -> str:
+        """The one line that tells the operator a store failed (the password masked)."""
+        if isinstance(error, DatabaseUnreachable) or self._db is None:
+            return str(error)
+        return f"Database error ({where(self._db.state)}): {failure_reason(self._db.state, error)}"
 
     def context(self, workspace: str | None = None) -> Context:
         """The Context of the operator at the command line, in `workspace` (default: the
@@ -82,25 +95,71 @@ class CliState:
 
 
 pass_context = click.make_pass_decorator(CliState, ensure=True)
+DATABASE_ERRORS = (DatabaseUnreachable, OperationalError, InterfaceError)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class RootGroup(click.Group):
+    """`warroom`: refuses arguments that are not text, and ends every command whose store
+    fails with one line and exit status 2 (the traceback too with --debug)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse an argument holding a NUL or undecodable bytes, before any command runs."""
+        for position, arg in enumerate(args, 1):
+            if has_unsafe_characters(arg):
+                raise click.UsageError(
+                    f"argument {position} ({clean_text(arg)!r}) holds a NUL or bytes that are "
+                    "not UTF-8 text; type it again.",
+                    ctx,
+                )
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a store that cannot be reached is one line and exit 2."""
+        try:
+            return super().invoke(ctx)
+        except DATABASE_ERRORS as error:
+            state = ctx.find_object(CliState) or CliState()
+            if state.debug:
+                traceback.print_exception(error)
+            click.echo(state.database_problem(error), err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show the full traceback when a command fails.")
 @click.pass_context
-def cli(click_context: click.Context) -> None:
+def cli(click_context: click.Context, debug: bool) -> None:
     """War Room bot: growth metrics, the daily war room and the joint innovation fund."""
-    click_context.ensure_object(CliState)
+    click_context.ensure_object(CliState).debug = debug
 
 
 cli.add_command(fund_group)
 
 
 @cli.command()
+@click.option(
+    "--analytics",
+    is_flag=True,
+    help="Also create the growth-fact tables missing in ANALYTICS_DATABASE_URL.",
+)
 @pass_context
-def migrate(state: CliState) -> None:
+def migrate(state: CliState, analytics: bool) -> None:
     """Create or upgrade the bot's database to the newest schema."""
     upgrade(state.db.state)
     if state.db.analytics is not state.db.state:
-        click.echo("Growth facts are read from ANALYTICS_DATABASE_URL; it is not migrated.")
+        if analytics:
+            created = create_fact_tables(state.db.analytics)
+            click.echo(
+                f"Created the fact tables {', '.join(created)} in ANALYTICS_DATABASE_URL."
+                if created
+                else "ANALYTICS_DATABASE_URL has every fact table (or is a folder of Parquet "
+                "files: TABLE.parquet or TABLE/ per table)."
+            )
+        else:
+            click.echo(
+                "Growth facts are read from ANALYTICS_DATABASE_URL; it is not migrated "
+                "(--analytics creates the fact tables missing there)."
+            )
     click.echo("Database is up to date.")
 
 
@@ -109,7 +168,7 @@ def migrate(state: CliState) -> None:
 def console(state: CliState) -> None:
     """Open the local console: type Slack commands, read the answers."""
     asked = console_context(state.settings, state.db)
-    sys.exit(run_console(lambda text: answer_text(text, asked)))
+    sys.exit(run_console(lambda text: answer_text(clean_text(text), asked)))
 
 
 @cli.command()
@@ -136,7 +195,7 @@ def run(state: CliState, host: str) -> None:
     app = create_app(base)
     # Every serving mode runs the scheduled jobs beside the app, in this process.
     start_scheduler(base)
-    serve(app, settings, host)
+    serve(app, settings, host, db=state.db)
 
 
 @cli.command("demo-data")
@@ -286,14 +345,39 @@ def ask(state: CliState, text: tuple[str, ...], as_json: bool) -> None:
             sys.exit(2)
         return
     try:
-        result = ask_engine(line, state.settings, state.db)
+        # In the query language, or in plain words (English or Chinese) understood first.
+        asked = ask_question(line, state.context())
+    except Unclear as unclear:
+        _unclear(unclear.understanding, as_json)
     except QueryError as problem:
         click.echo(str(problem), err=True)
         sys.exit(2)
+    understood = asked.understood_as
     if as_json:
-        click.echo(json.dumps(fmt.result_as_json(result), ensure_ascii=False))
+        data = fmt.result_as_json(asked.result)
+        data["understood_as"] = understood
+        click.echo(json.dumps(data, ensure_ascii=False))
     else:
-        click.echo(fmt.result_as_text(result, state.settings))
+        if understood is not None:
+            said = understood_line(understood, asked.ignored, asked.corrected)
+            click.echo(said.replace("`", ""))
+        click.echo(fmt.result_as_text(asked.result, state.settings))
+
+
+def _unclear(understanding: Understanding, as_json: bool) -> NoReturn:
+    """A question with no one reading: its closest readings, and exit status 2."""
+    if as_json:
+        problem = {
+            "understood_as": None,
+            "problem": understanding.problem,
+            "choices": list(understanding.choices),
+        }
+        click.echo(json.dumps(problem, ensure_ascii=False))
+    else:
+        click.echo(f"I am not sure what you mean: {understanding.problem}.", err=True)
+        for number, command in enumerate(understanding.choices, 1):
+            click.echo(f"  {number}. {command}", err=True)
+    sys.exit(2)
 
 
 @cli.command()
@@ -384,7 +468,12 @@ def team_list(state: CliState, workspace: str | None) -> None:
     default=None,
     help="The digest's date (it reports the day before); default: today in TIMEZONE.",
 )
-@click.option("--force", is_flag=True, help="With --send: post even if it went out already.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --send: post it even if it went out already, or when its run is uncertain "
+    "(you checked the channel and it is not there).",
+)
 @workspace_option
 @pass_context
 def digest(
@@ -405,8 +494,25 @@ def digest(
         force=force,
     )
     click.echo(outcome.message)
-    if outcome.status == "failed":
+    if outcome.status in ("failed", "uncertain"):
         sys.exit(1)
+
+
+@cli.command("alerts")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of text.")
+@workspace_option
+@pass_context
+def alerts_(state: CliState, as_json: bool, workspace: str | None) -> None:
+    """Evaluate the playbook now and list the open alerts (the hourly job posts them)."""
+    asked = state.context(workspace)
+    settings = asked.settings
+    war_alerts.evaluate(settings, asked.db, asked.workspace_id, SYSTEM_CLOCK)
+    shown = war_alerts.open_alerts(asked.db, asked.workspace_id)
+    if as_json:
+        rows = [alert_as_json(alert) for alert in shown]
+        click.echo(json.dumps(rows, ensure_ascii=False, default=str))
+    else:
+        click.echo(alerts_text(shown, settings.currency))
 
 
 @cli.command()

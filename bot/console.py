@@ -11,7 +11,9 @@ import contextlib
 import logging
 import os
 import sys
+import weakref
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +22,7 @@ from bot.core.context import Context
 from bot.core.db import Database
 from bot.core.settings import Settings
 from bot.core.workspace import workspace_key
+from bot.language import answer_reading, numbered_readings, reading_choices
 from handlers.commands.table import answer_line
 
 log = logging.getLogger(__name__)
@@ -62,8 +65,27 @@ def console_context(settings: Settings, db: Database, clock: Clock = SYSTEM_CLOC
 
 
 def answer_text(line: str, ctx: Context) -> str:
-    """Answer one typed line as the text a person would read in Slack."""
-    return answer_line(line, ctx).as_text()
+    """Answer one typed line as the text a person would read in Slack. After a question with
+    several readings (buttons in Slack, numbered here), a number picks one of them."""
+    session = id(ctx)
+    offered = _offered.get(session, [])
+    picked = line.strip()
+    if offered and picked.isdigit() and 1 <= int(picked) <= len(offered):
+        reply = answer_reading(offered[int(picked) - 1][1], ctx)
+    else:
+        reply = answer_line(line, ctx)
+    choices = reading_choices(reply.message)
+    if session not in _offered and choices:
+        weakref.finalize(ctx, _offered.pop, session, None)
+    if session in _offered or choices:
+        _offered[session] = choices
+    if not choices or reply.message is None:
+        return reply.as_text()
+    return replace(reply, message=numbered_readings(reply.message)).as_text()
+
+
+# The readings last offered in each console session (by its Context), for answer_text.
+_offered: dict[int, list[tuple[str, str]]] = {}
 
 
 def run_console(

@@ -1,8 +1,11 @@
 """Hourly: refresh the rollups, evaluate the playbook, post alerts that opened or resolved.
 
 An opened alert is posted to the digest channel; its resolution goes into that message's
-thread. Each post is reserved first (bot.warroom.alerts.claim_post), so several processes post
-it once; a post that fails gives its reservation back and is tried again next hour.
+thread. Each post goes out once through bot.core.outbox: reserved first (several processes
+post it once), a reservation whose process died is taken over after a while (so it is posted
+after a restart), a doubtful answer from Slack is checked by the message's metadata, and a
+post that cannot be checked stays uncertain (the admins are told once; the digest still lists
+the alert). A post that fails gives its reservation back and is tried again next hour.
 """
 
 from __future__ import annotations
@@ -12,11 +15,16 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
+from bot.core import outbox
 from bot.core.context import Context
+from bot.core.outbox import worker_name
+from bot.core.posting import Tag
 from bot.metrics import rollups
 from bot.warroom import alerts
 from bot.warroom.render import alert_message
-from jobs.slack import client_for, slack_error, workspace_ids
+from jobs.slack import client_for, notify_admins, workspace_ids
+
+METADATA_EVENT = "warroom_alert"
 
 log = logging.getLogger(__name__)
 
@@ -41,40 +49,52 @@ def alerts_job(ctx: Context, client: WebClient | None = None) -> list[alerts.Cha
 
 
 def post_alerts(ctx: Context, client: WebClient | None = None) -> int:
-    """Post every transition not posted yet; how many were posted."""
+    """Post every transition not posted yet, once; how many were posted."""
     pending = alerts.unposted(ctx.db, ctx.workspace_id)
-    if not pending:
-        return 0
-    settings = ctx.settings
     posted = 0
     for kind, alert in pending:
-        if kind == "resolved" and alert.opened_ts in (None, alerts.PENDING):
-            continue
-        if not alerts.claim_post(ctx.db, alert.id, kind):
-            continue
-        try:
-            client = client or client_for(ctx)
-            message = alert_message(alert, kind)
-            extra = {}
-            if kind == "resolved":
-                extra = {"thread_ts": alert.opened_ts, "reply_broadcast": False}
-            answer = client.chat_postMessage(
-                channel=settings.digest_channel,
-                blocks=message["blocks"],
-                text=message["text"],
-                unfurl_links=False,
-                **extra,
+        if kind == "resolved" and alert.opened_ts is None:
+            continue  # the resolution goes into the opening's thread: that comes first
+        client = client or client_for(ctx)
+        sent = _post_once(ctx, client, kind, alert)
+        if sent.ts is not None:
+            alerts.record_post(ctx.db, alert.id, kind, sent.ts)
+            if sent.status == "posted":
+                posted += 1
+        elif sent.status == "uncertain":
+            channel = ctx.settings.digest_channel
+            notify_admins(
+                ctx,
+                client,
+                f':warning: The {kind} alert "{alert.playbook.title}" ({alert.subject}) may have '
+                f"been posted to {channel}, and Slack could not be asked ({sent.error}), so it "
+                "is not posted again; the digest lists the open alerts.",
+                topic=f"alert:{alert.id}:{kind}:uncertain",
             )
-            alerts.record_post(ctx.db, alert.id, kind, str(answer["ts"]))
-            posted += 1
-        except Exception as error:
-            alerts.record_post(ctx.db, alert.id, kind, None)
+        elif sent.status == "failed":
             log.error(
                 "alert %s %s (%s) not posted to %s: %s; it is tried again next hour",
                 alert.rule,
                 alert.subject,
                 kind,
-                settings.digest_channel,
-                slack_error(error),
+                ctx.settings.digest_channel,
+                sent.error,
             )
     return posted
+
+
+def _post_once(ctx: Context, client: WebClient, kind: str, alert: alerts.Alert) -> outbox.Sent:
+    message = alert_message(alert, kind)
+    tag = Tag(METADATA_EVENT, {"workspace": ctx.workspace_id, "alert": str(alert.id), "kind": kind})
+    return outbox.send_once(
+        ctx.db,
+        client,
+        ctx.workspace_id,
+        f"alert:{alert.id}:{kind}",
+        ctx.settings.digest_channel,
+        {"blocks": message["blocks"], "text": message["text"], "unfurl_links": False},
+        tag,
+        ctx.clock.now(),
+        worker=worker_name(),
+        thread_ts=alert.opened_ts if kind == "resolved" else None,
+    )

@@ -1,36 +1,38 @@
 """The daily digest job: claim the day's run, post once, record the message, add the chart.
 
-Order of work, chosen so a crash at any point never leads to a second digest:
+Order of work, chosen so neither a crash at any point nor any answer from Slack ever leads to
+a second digest:
 1. claim the (workspace, "digest", date) run row (only one process wins);
-2. on a retried run, find the earlier attempt's message: by its stored ts, or by the
-   metadata every digest carries (conversations.history), and update it in place;
-3. otherwise post it and store channel + ts at once;
-4. upload the chart into the thread, then mark the run posted.
-What is left: a crash after Slack accepted the post but before step 3 committed, when the
-history lookup is not possible (the app lacks channels:history, or Slack is down at retry
-time). That window is one database round trip long.
+2. a run that knows its message's ts updates it in place (chat.update can be repeated);
+3. otherwise the digest is posted once (bot.core.posting): the run records `sending_at`
+   first, a later attempt after one that got that far looks for the message by its metadata
+   before posting, and an answer that leaves it open (500, time-out) is checked the same way;
+   when that lookup is impossible the run becomes "uncertain", the admins are told once, and
+   only `warroom digest --send --force` posts it;
+4. store channel + ts at once, upload the chart into the thread (a retried run first looks
+   whether it is there), then mark the run posted.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from slack_sdk import WebClient
 
-from bot.core import runs
+from bot.core import checkpoints, runs
 from bot.core.clock import moment_at
 from bot.core.context import Context
+from bot.core.outbox import worker_name
+from bot.core.posting import Posted, Tag, Uncertain, post_once, resolve_channel
 from bot.core.render import Reply
 from bot.core.settings import Settings, parse_hhmm
 from bot.warroom.commands import digest_refusal
 from bot.warroom.compose import digest_payload
 from jobs.alerts import alerts_job
-from jobs.slack import channel_id, client_for, is_permanent, notify_admins, slack_error
+from jobs.slack import client_for, is_permanent, notify_admins, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +42,13 @@ METADATA_EVENT = "warroom_digest"
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a send did: posted, skipped (not due, or done elsewhere) or failed."""
+    """What a send did: posted, skipped (not due, or done elsewhere), failed, or left
+    uncertain (it may have gone out and Slack could not be asked)."""
 
-    status: Literal["posted", "skipped", "failed"]
+    status: Literal["posted", "skipped", "failed", "uncertain"]
     message: str
     channel: str | None = None
     ts: str | None = None
-
-
-def worker_name() -> str:
-    """Who claims a run: host and process (shown in logs when a run is taken over)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def due_at(settings: Settings, day: date, hhmm: str) -> datetime:
@@ -103,28 +101,40 @@ def send_digest(
     force: bool = False,
     worker: str | None = None,
 ) -> Outcome:
-    """Post the digest of `day` once: claimed first, never twice (unless `force`)."""
+    """Post the digest of `day` once: claimed first, never twice (unless `force`: a person
+    decided it must go out again, or resolved an uncertain run)."""
     settings, workspace_id = ctx.settings, ctx.workspace_id
     day = day or now.astimezone(settings.tz).date()
-    held: runs.Claim | None = None
-    if not force:
-        held = runs.claim(
-            ctx.db, workspace_id, JOB, day, worker or worker_name(), now, manual=manual
-        )
-        if held is None:
-            return Outcome("skipped", _why_not(ctx, day))
+    checkpoints.reached("digest:before-claim")
+    held = runs.claim(
+        ctx.db, workspace_id, JOB, day, worker or worker_name(), now, manual=manual, force=force
+    )
+    if held is None:
+        info = runs.run_info(ctx.db, workspace_id, JOB, day)
+        status = "uncertain" if info is not None and info.state == "uncertain" else "skipped"
+        return Outcome(status, _why_not(ctx, day, info))
+    checkpoints.reached("digest:claimed")
     try:
         client = client or client_for(ctx)
         _alerts_first(ctx, client)
         digest, message = digest_payload(ctx, day)
-        channel, ts = _deliver(client, settings, workspace_id, day, held, message)
-        if held is not None:
-            runs.record_message(ctx.db, held, channel, ts)
-        _upload_chart(client, settings, digest, channel, ts)
-        if held is not None:
-            runs.mark_posted(ctx.db, held, ctx.clock.now(), channel, ts)
+        posted = _deliver(ctx, client, day, held, message)
+        checkpoints.reached("digest:posted")
+        runs.record_message(ctx.db, held, posted.channel, posted.ts)
+        if posted.found:
+            # An earlier attempt posted it: bring that message up to date, not a new one.
+            client.chat_update(channel=posted.channel, ts=posted.ts, **_content(message))
+        _upload_chart(client, settings, digest, posted, look_first=held.is_retry)
+        runs.mark_posted(ctx.db, held, ctx.clock.now(), posted.channel, posted.ts)
+    except runs.TakenOver:
+        return Outcome("skipped", f"The digest for {day} was taken over by another process.")
+    except Uncertain as why:
+        return _uncertain(ctx, day, held, client, why)
+    except _NothingSent as failed:
+        return _failed(ctx, day, held, client, failed.error, nothing_sent=True)
     except Exception as error:
         return _failed(ctx, day, held, client, error)
+    channel, ts = posted.channel, posted.ts
     log.info("digest for %s %s posted to %s (ts %s)", workspace_id, day, channel, ts)
     return Outcome("posted", f"Digest for {day} posted to {settings.digest_channel}.", channel, ts)
 
@@ -137,75 +147,73 @@ def _alerts_first(ctx: Context, client: WebClient) -> None:
         log.exception("alerts before the digest of %s failed; the digest goes on", ctx.workspace_id)
 
 
+class _NothingSent(Exception):
+    """The post failed and nothing went out (Slack refused it, or the lookup found nothing)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def digest_tag(workspace_id: str, day: date) -> Tag:
+    """The metadata naming the digest of `day` (found again by it after a doubtful post)."""
+    return Tag(METADATA_EVENT, {"workspace": workspace_id, "date": day.isoformat()})
+
+
+def _content(message: dict[str, Any]) -> dict[str, Any]:
+    return {"blocks": message["blocks"], "text": message["text"]}
+
+
 def _deliver(
-    client: WebClient,
-    settings: Settings,
-    workspace_id: str,
-    day: date,
-    held: runs.Claim | None,
-    message: dict[str, Any],
-) -> tuple[str, str]:
-    channel, ts = (held.channel, held.message_ts) if held else (None, None)
-    if held is not None and held.is_retry and ts is None:
-        channel, ts = _find_earlier_post(client, settings, workspace_id, day, held)
-    if channel and ts:
-        # An earlier attempt posted it: bring that message up to date instead of a new one.
-        client.chat_update(channel=channel, ts=ts, blocks=message["blocks"], text=message["text"])
-        return channel, ts
-    answer = client.chat_postMessage(
-        channel=settings.digest_channel,
-        blocks=message["blocks"],
-        text=message["text"],
-        unfurl_links=False,
-        metadata={
-            "event_type": METADATA_EVENT,
-            "event_payload": {"workspace": workspace_id, "date": day.isoformat()},
-        },
-    )
-    return str(answer["channel"]), str(answer["ts"])
-
-
-def _find_earlier_post(
-    client: WebClient,
-    settings: Settings,
-    workspace_id: str,
-    day: date,
-    held: runs.Claim,
-) -> tuple[str | None, str | None]:
-    """The message an earlier attempt posted but did not record, found by its metadata."""
+    ctx: Context, client: WebClient, day: date, held: runs.Claim, message: dict[str, Any]
+) -> Posted:
+    """The digest's message: the known one updated, one an earlier attempt posted (found by
+    its metadata), or a new post."""
+    if held.channel and held.message_ts:
+        client.chat_update(channel=held.channel, ts=held.message_ts, **_content(message))
+        return Posted(held.channel, held.message_ts)
     try:
-        channel = held.channel or channel_id(client, settings.digest_channel)
-        if channel is None:
-            return None, None
-        since = held.previous_claimed_at or datetime.combine(day, datetime.min.time())
-        oldest = (since - timedelta(minutes=5)).replace(tzinfo=None)
-        # Stored timestamps are naive UTC.
-        epoch = (oldest - datetime(1970, 1, 1)).total_seconds()
-        history = client.conversations_history(
-            channel=channel, oldest=f"{epoch:.6f}", include_all_metadata=True, limit=200
+        return post_once(
+            client,
+            ctx.settings.digest_channel,
+            {**_content(message), "unfurl_links": False},
+            digest_tag(ctx.workspace_id, day),
+            may_exist=held.may_have_posted,
+            since=held.sending_at or ctx.clock.now(),
+            before_post=lambda: runs.mark_sending(ctx.db, held, ctx.clock.now()),
         )
-    except Exception as error:  # noqa: BLE001 (the lookup is best effort; see the module doc)
-        log.warning("could not look for an earlier digest post: %s", slack_error(error))
-        return None, None
-    for item in history.get("messages") or []:
-        metadata = item.get("metadata") or {}
-        payload = metadata.get("event_payload") or {}
-        if (
-            metadata.get("event_type") == METADATA_EVENT
-            and payload.get("workspace") == workspace_id
-            and payload.get("date") == day.isoformat()
-        ):
-            log.warning("digest for %s %s was posted before (ts %s)", workspace_id, day, item["ts"])
-            return channel, str(item["ts"])
-    return None, None
+    except (Uncertain, runs.TakenOver):
+        raise
+    except Exception as error:
+        raise _NothingSent(error) from error
+
+
+def _chart_there(client: WebClient, posted: Posted, filename: str) -> bool:
+    """True when the digest's thread already holds the chart (or that cannot be checked:
+    a missing chart is better than two)."""
+    try:
+        channel = resolve_channel(client, posted.channel) or posted.channel
+        replies = client.conversations_replies(channel=channel, ts=posted.ts, limit=200)
+    except Exception as error:  # noqa: BLE001
+        log.warning("cannot look for the digest's chart (%s); not uploading it", slack_error(error))
+        return True
+    return any(
+        item.get("name") == filename
+        for reply in replies.get("messages") or []
+        for item in reply.get("files") or []
+    )
 
 
 def _upload_chart(
-    client: WebClient, settings: Settings, digest: Any, channel: str, ts: str
+    client: WebClient, settings: Settings, digest: Any, posted: Posted, look_first: bool
 ) -> None:
-    """The 14-day trend chart in the digest's thread; a failed chart never fails the digest."""
+    """The 14-day trend chart in the digest's thread; a failed chart never fails the digest,
+    and a retried run uploads it only when it is not there yet."""
     try:
         if not any(digest.trend.values()) or digest.trend_period is None:
+            return
+        filename = f"war-room-{digest.date.isoformat()}.png"
+        if look_first and _chart_there(client, posted, filename):
             return
         panels = {
             # Channel keys, not names: the chart fonts may lack the names' script.
@@ -221,24 +229,52 @@ def _upload_chart(
             subtitle=f"{digest.trend_period.start} to {digest.trend_period.end}",
         )
         client.files_upload_v2(
-            channel=channel,
-            thread_ts=ts,
+            channel=posted.channel,
+            thread_ts=posted.ts,
             content=png,
-            filename=f"war-room-{digest.date.isoformat()}.png",
+            filename=filename,
             title=f"Revenue and spend by channel, 14 days to {digest.day.isoformat()}",
         )
     except Exception as error:  # noqa: BLE001
         log.warning("digest chart not uploaded: %s", slack_error(error))
 
 
+def _uncertain(
+    ctx: Context, day: date, held: runs.Claim, client: WebClient | None, why: Uncertain
+) -> Outcome:
+    """The digest may be out and Slack cannot be asked: post nothing more, tell the admins
+    (once: no claim takes an uncertain run over)."""
+    channel = ctx.settings.digest_channel
+    runs.mark_uncertain(ctx.db, held, ctx.clock.now(), f"uncertain: {why}")
+    advice = _uncertain_advice(day, channel, str(why))
+    log.error("digest for %s %s: %s", ctx.workspace_id, day, advice)
+    if client is not None:
+        notify_admins(
+            ctx, client, f":warning: {advice}", topic=f"digest:{day.isoformat()}:uncertain"
+        )
+    return Outcome("uncertain", advice)
+
+
+def _uncertain_advice(day: date, channel: str, why: str) -> str:
+    return (
+        f"The war-room digest for {day} may have been posted to {channel}, and Slack could "
+        f"not be asked ({why}), so it is not posted again. Look in {channel}: if it is not "
+        f"there, run `warroom digest --send --force --date {day}`."
+    )
+
+
 def _failed(
-    ctx: Context, day: date, held: runs.Claim | None, client: WebClient | None, error: Exception
+    ctx: Context,
+    day: date,
+    held: runs.Claim,
+    client: WebClient | None,
+    error: Exception,
+    nothing_sent: bool = False,
 ) -> Outcome:
     code = slack_error(error)
     final = is_permanent(error)
     workspace_id, settings = ctx.workspace_id, ctx.settings
-    if held is not None:
-        runs.mark_failed(ctx.db, held, ctx.clock.now(), code, final=final)
+    runs.mark_failed(ctx.db, held, ctx.clock.now(), code, final=final, nothing_sent=nothing_sent)
     if final:
         advice = _advice(code, settings.digest_channel)
         log.error("digest for %s %s not posted: %s. %s", workspace_id, day, code, advice)
@@ -247,6 +283,7 @@ def _failed(
                 ctx,
                 client,
                 f":warning: The war-room digest for {day} could not be posted: {advice}",
+                topic=f"digest:{day.isoformat()}:failed:{held.attempts}",
             )
         return Outcome("failed", f"Digest for {day} not posted: {advice}")
     log.exception("digest for %s %s failed (%s); it will be retried", workspace_id, day, code)
@@ -265,12 +302,14 @@ def _advice(code: str, channel: str) -> str:
     return f"Slack refused the post ({code}); check the app's installation and scopes."
 
 
-def _why_not(ctx: Context, day: date) -> str:
-    info = runs.run_info(ctx.db, ctx.workspace_id, JOB, day)
+def _why_not(ctx: Context, day: date, info: runs.RunInfo | None) -> str:
     if info is None:
         return f"The digest for {day} is not claimed."
     if info.state == "posted":
         return f"The digest for {day} went out already (use --force to post it again)."
     if info.state == "claimed":
         return f"The digest for {day} is being posted right now by {info.claimed_by}."
+    if info.state == "uncertain":
+        why = (info.error or "").removeprefix("uncertain: ")
+        return _uncertain_advice(day, ctx.settings.digest_channel, why)
     return f"The digest for {day} failed ({info.error}); it will be retried after a pause."

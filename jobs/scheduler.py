@@ -6,7 +6,8 @@ however many bot processes run, each digest goes out once. The plan per workspac
 
 - digest at DIGEST_TIME (weekdays only or every day), stand-up prompt at STANDUP_TIME, both
   cron triggers in the workspace's own time zone (a trigger without one uses the host's);
-- rollup refresh and playbook alerts hourly;
+- rollup refresh and playbook alerts hourly (and claims of handled requests a day old
+  forgotten);
 - a watchdog every few minutes (and once at start-up) that posts a digest or prompt that is
   due but not out yet (missed start, failed or abandoned run) within DIGEST_GRACE_HOURS, and
   re-plans workspaces whose schedule settings changed in another process.
@@ -29,6 +30,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.core import dedupe
 from bot.core.context import Context
 from bot.core.settings import Settings, parse_hhmm
 from jobs.alerts import rollup_job
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 WATCHDOG_EVERY = timedelta(minutes=5)
 ROLLUP_MINUTE = 5
+KEEP_HANDLED = timedelta(days=1)
 _current: WarRoomScheduler | None = None
 _current_lock = threading.Lock()
 
@@ -171,6 +174,12 @@ class WarRoomScheduler:
             rollup_job(self.ctx, self.ctx.clock.now())
         except Exception:
             log.exception("the hourly rollup refresh failed")
+        try:
+            # Slack refuses requests signed more than 5 minutes ago, so older claims of
+            # handled events and requests can never meet a twin again.
+            dedupe.forget_before(self.ctx.db, self.ctx.clock.now() - KEEP_HANDLED)
+        except Exception:
+            log.exception("forgetting old handled requests failed")
 
     # ------------------------------------------------------------------ running
 

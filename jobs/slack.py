@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.core.context import Context
+from bot.core.posting import Tag, Uncertain, error_code, post_once
 from bot.core.workspace import SINGLE_WORKSPACE
 from bot.models import SLACK_BOTS, Workspace
 from bot.slack.client import NoInstallation, workspace_client
@@ -31,7 +31,7 @@ PERMANENT_ERRORS = frozenset(
         "restricted_action",
     }
 )
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+NOTE_EVENT = "warroom_note"
 
 
 def workspace_ids(ctx: Context) -> list[str]:
@@ -54,9 +54,7 @@ def client_for(ctx: Context) -> WebClient:
 
 def slack_error(error: Exception) -> str:
     """The short Slack error code ("not_in_channel") or the exception's text."""
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or error)
-    return f"{type(error).__name__}: {error}"
+    return error_code(error)
 
 
 def is_permanent(error: Exception) -> bool:
@@ -66,38 +64,22 @@ def is_permanent(error: Exception) -> bool:
     )
 
 
-def channel_id(client: WebClient, channel: str) -> str | None:
-    """The id of a channel given as an id or "#name" (None when the bot cannot see it)."""
-    if _CHANNEL_ID.match(channel):
-        return channel
-    name = channel.lstrip("#")
-    cursor = None
-    # conversations.list is heavily rate limited; this runs only on the rare retry path.
-    for _ in range(20):
-        page = client.conversations_list(
-            types="public_channel,private_channel", limit=1000, cursor=cursor
-        )
-        for item in page.get("channels") or []:
-            if item.get("name") == name:
-                return item.get("id")
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
-    return None
-
-
-def notify_admins(ctx: Context, client: WebClient, text: str) -> int:
-    """Send `text` privately to the workspace's bot admins; how many were told."""
+def notify_admins(ctx: Context, client: WebClient, text: str, topic: str) -> int:
+    """Send `text` privately to the workspace's bot admins, once each for `topic` (what the
+    note is about, e.g. "digest:2026-11-02:uncertain"); how many were told."""
     told = 0
     workspace_id = ctx.workspace_id
     for person in list_members(ctx.db, workspace_id):
         if not person.is_admin:
             continue
+        tag = Tag(NOTE_EVENT, {"workspace": workspace_id, "topic": topic, "to": person.user_id})
         try:
-            client.chat_postMessage(channel=person.user_id, text=text)
+            post_once(client, person.user_id, {"text": text}, tag)
             told += 1
-        except Exception:  # noqa: BLE001 (a note that cannot be delivered is only logged)
-            log.exception("could not send a note to admin %s", person.user_id)
+        except Uncertain as why:
+            log.error("a note to admin %s may not have arrived: %s", person.user_id, why)
+        except Exception as error:  # noqa: BLE001 (a note that cannot be delivered is logged)
+            log.error("could not send a note to admin %s: %s", person.user_id, slack_error(error))
     if not told:
-        log.warning("no bot admin to tell in workspace %s: %s", workspace_id, text)
+        log.warning("no bot admin told in workspace %s: %s", workspace_id, text)
     return told

@@ -1,7 +1,9 @@
 """The stand-up prompt: a "Post my update" button in the war-room channel, or in each DM.
 
 Each prompt is a claimed run (bot/core/runs.py), so several bot processes post it once: one run
-for the channel prompt, one per person in DM mode.
+for the channel prompt, one per person in DM mode. The post itself goes out once whatever Slack
+answers (bot.core.posting): a doubtful answer is checked against the channel's history, and a
+run that cannot be checked is left uncertain (the digest follows without it).
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from slack_sdk import WebClient
 
 from bot.core import runs
 from bot.core.context import Context
+from bot.core.outbox import worker_name
+from bot.core.posting import Tag, Uncertain, post_once
 from bot.warroom.render import standup_prompt_message
 from bot.warroom.team import list_members
-from jobs.digest import Outcome, due_day, worker_name
+from jobs.digest import Outcome, due_day
 from jobs.slack import client_for, is_permanent, notify_admins, slack_error
 
 log = logging.getLogger(__name__)
 
 JOB = "standup"
+METADATA_EVENT = "warroom_standup_prompt"
 
 
 def standup_job(ctx: Context, now: datetime) -> Outcome:
@@ -58,14 +63,14 @@ def send_prompts(
             continue
         try:
             client = client or client_for(ctx)
-            message = standup_prompt_message(day, settings)
-            answer = client.chat_postMessage(
-                channel=channel, blocks=message["blocks"], text=message["text"]
-            )
-            runs.mark_posted(
-                ctx.db, held, ctx.clock.now(), str(answer["channel"]), str(answer["ts"])
-            )
+            _post(ctx, client, held, channel, day)
             posted += 1
+        except runs.TakenOver:
+            continue  # another process took this prompt over; it posts it
+        except Uncertain as why:
+            runs.mark_uncertain(ctx.db, held, ctx.clock.now(), f"uncertain: {why}")
+            problems.append(f"{channel}: it may be out, and Slack cannot be asked ({why})")
+            log.error("stand-up prompt for %s to %s is uncertain: %s", workspace_id, channel, why)
         except Exception as error:
             code = slack_error(error)
             final = is_permanent(error)
@@ -78,6 +83,7 @@ def send_prompts(
                     f":warning: The stand-up prompt for {day} could not be posted to {channel} "
                     f"({code}). Invite the bot there or choose another channel in "
                     "`/warroom settings`.",
+                    topic=f"standup:{day.isoformat()}:failed:{held.attempts}",
                 )
             log.error("stand-up prompt for %s to %s failed: %s", workspace_id, channel, code)
     if problems:
@@ -85,3 +91,24 @@ def send_prompts(
     if not posted:
         return Outcome("skipped", f"the stand-up prompt for {day} went out already")
     return Outcome("posted", f"Stand-up prompt for {day} posted ({posted}).")
+
+
+def _post(ctx: Context, client: WebClient, held: runs.Claim, channel: str, day: date) -> None:
+    """Post one prompt once (an earlier attempt's is looked for first) and record it."""
+    if held.message_ts:
+        runs.mark_posted(ctx.db, held, ctx.clock.now())
+        return
+    message = standup_prompt_message(day, ctx.settings)
+    tag = Tag(
+        METADATA_EVENT, {"workspace": ctx.workspace_id, "date": day.isoformat(), "to": channel}
+    )
+    posted = post_once(
+        client,
+        channel,
+        {"blocks": message["blocks"], "text": message["text"]},
+        tag,
+        may_exist=held.may_have_posted,
+        since=held.sending_at or ctx.clock.now(),
+        before_post=lambda: runs.mark_sending(ctx.db, held, ctx.clock.now()),
+    )
+    runs.mark_posted(ctx.db, held, ctx.clock.now(), posted.channel, posted.ts)

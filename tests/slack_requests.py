@@ -158,10 +158,14 @@ def view_submission(
     user: str = "U1",
     team: str = TEAM_ID,
     private_metadata: str = "",
-    view_id: str = "V0TEST",
+    view_id: str | None = None,
+    view_hash: str = "1700000000.abcdef",
     **sign_options: Any,
 ) -> SignedRequest:
-    """A modal submitted: `values` is state.values ({block_id: {action_id: {type, value}}})."""
+    """A modal submitted: `values` is state.values ({block_id: {action_id: {type, value}}}).
+
+    Each call is another modal (a fresh view id) unless `view_id` names one: the same id and
+    hash are a resubmission of the same modal (after errors), a double click or a replay."""
     payload = {
         "type": "view_submission",
         "team": {"id": team, "domain": "test"},
@@ -171,13 +175,13 @@ def view_submission(
         "trigger_id": _next("trigger."),
         "is_enterprise_install": False,
         "view": {
-            "id": view_id,
+            "id": view_id or _next("V"),
             "team_id": team,
             "type": "modal",
             "callback_id": callback_id,
             "private_metadata": private_metadata,
             "state": {"values": values},
-            "hash": "1700000000.abcdef",
+            "hash": view_hash,
             "title": {"type": "plain_text", "text": "Form"},
             "blocks": [],
         },

@@ -6,6 +6,7 @@ The state store (DATABASE_URL) holds the bot's own tables; the analytics store
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from bot.core.settings import Settings
+from bot.core.warehouse import family, warehouse_engine
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -42,7 +44,8 @@ def _prepare_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
-    """Create an engine for a database URL, with SQLite made transactional and safe."""
+    """Create an engine for a database URL, with SQLite made transactional and safe (and
+    warehouses set up by bot.core.warehouse)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -53,6 +56,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         engine = create_engine(url, **kwargs)
         _prepare_sqlite(engine)
         return engine
+    if family(parsed.get_backend_name()) != "postgresql":
+        # DuckDB, ClickHouse and MySQL-protocol warehouses (ANALYTICS_DATABASE_URL).
+        return warehouse_engine(url, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
@@ -103,3 +109,85 @@ class Database:
         self.state.dispose()
         if self.analytics is not self.state:
             self.analytics.dispose()
+
+
+# --------------------------------------------------------------------------- reachability
+
+
+# How long a command waits for a store to answer before saying it cannot be reached.
+CONNECT_TIMEOUT = 10.0
+
+
+class DatabaseUnreachable(Exception):
+    """A store cannot be reached; the message names where and why (never the password)."""
+
+
+def where(engine: Engine) -> str:
+    """The store behind `engine` as an operator names it: host, port and database, or the
+    SQLite file."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite file {url.database or ':memory:'}"
+    host = f"{url.host or 'localhost'}{f':{url.port}' if url.port else ''}"
+    return f"{url.get_backend_name()} at {host}/{url.database or ''}"
+
+
+def failure_reason(engine: Engine, error: BaseException) -> str:
+    """The first line of what the driver said about `error`, with the password masked."""
+    cause = getattr(error, "orig", None) or error
+    text = " ".join(str(cause).split()) or type(cause).__name__
+    password = engine.url.password
+    if password:
+        text = text.replace(str(password), "***")
+    return text[:300]
+
+
+def unreachable(engine: Engine, error: BaseException) -> DatabaseUnreachable:
+    """The DatabaseUnreachable saying that `engine`'s store failed with `error`."""
+    return DatabaseUnreachable(
+        f"Cannot reach the database ({where(engine)}): {failure_reason(engine, error)}"
+    )
+
+
+def check_connection(engine: Engine, timeout: float = 1.0) -> None:
+    """Raise DatabaseUnreachable unless the store answers SELECT 1 within `timeout` seconds."""
+    outcome: list[BaseException | None] = []
+    done = threading.Event()
+
+    def ask() -> None:
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            outcome.append(None)
+        except Exception as error:  # any failure to answer means "not reachable"
+            outcome.append(error)
+        done.set()
+
+    # A daemon thread: a connect that hangs (a host that drops packets) is left behind,
+    # never waited for, not even at exit.
+    threading.Thread(target=ask, name="db-check", daemon=True).start()
+    if not done.wait(timeout):
+        raise DatabaseUnreachable(
+            f"Cannot reach the database ({where(engine)}): no answer within {timeout:g} s"
+        )
+    if outcome[0] is not None:
+        raise unreachable(engine, outcome[0]) from outcome[0]
+
+
+def open_database(settings: Settings, timeout: float = CONNECT_TIMEOUT) -> Database:
+    """Both stores of `settings`, each checked to answer (check_connection); raises
+    DatabaseUnreachable naming the store that cannot be opened and why."""
+    try:
+        database = Database.from_settings(settings)
+    except (OSError, ImportError) as error:
+        raise DatabaseUnreachable(f"Cannot open the database: {error}") from error
+    engines = [database.state]
+    if database.analytics is not database.state:
+        engines.append(database.analytics)
+    try:
+        for engine in engines:
+            check_connection(engine, timeout)
+    except DatabaseUnreachable:
+        database.dispose()
+        raise
+    return database

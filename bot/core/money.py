@@ -94,19 +94,34 @@ WHOLE_UNITS = {"JPY", "KRW"}
 YUAN_CENTS_BELOW = 10_000
 
 
+def whole_amounts(amounts: list[float | None], currency: str) -> bool:
+    """Whether one answer's amounts all show in whole units: always for JPY and KRW; for CNY
+    when any is large (from YUAN_CENTS_BELOW on) or all are whole; never for the others."""
+    code = currency.upper()
+    if code in WHOLE_UNITS:
+        return True
+    if code != "CNY":
+        return False
+    shown = [abs(a) for a in amounts if is_finite(a)]  # type: ignore[arg-type]
+    return any(a >= YUAN_CENTS_BELOW for a in shown) or all(round(a, 2) == round(a) for a in shown)
+
+
 def is_finite(value: float | None) -> bool:
     """True for a real, finite number (not None, NaN or infinity)."""
     return value is not None and isinstance(value, int | float) and math.isfinite(value)
 
 
-def format_money(amount: float | None, currency: str) -> str:
-    """ "¥1,234,567" and "¥394.87" (CNY), "$1,234.50" (USD), "€", "£", "₩", else "1,234 XXX"."""
+def format_money(amount: float | None, currency: str, whole: bool | None = None) -> str:
+    """ "¥1,234,567" and "¥394.87" (CNY), "$1,234.50" (USD), "€", "£", "₩", else "1,234 XXX".
+    `whole` forces whole units (True) or cents (False) where the currency has cents, so the
+    amounts of one answer share one precision."""
     if not is_finite(amount):
         return NO_DATA
     code = currency.upper()
-    whole = code in WHOLE_UNITS or (
-        code == "CNY" and (abs(amount) >= YUAN_CENTS_BELOW or round(amount, 2) == round(amount))  # type: ignore[arg-type]
-    )
+    if code in WHOLE_UNITS or whole is None:
+        whole = code in WHOLE_UNITS or (
+            code == "CNY" and (abs(amount) >= YUAN_CENTS_BELOW or round(amount, 2) == round(amount))  # type: ignore[arg-type]
+        )
     number = f"{abs(amount):,.0f}" if whole else f"{abs(amount):,.2f}"  # type: ignore[arg-type]
     sign = "-" if amount < 0 and number.strip("0,.") else ""  # type: ignore[operator]
     symbol = CURRENCY_SYMBOLS.get(code)

@@ -6,10 +6,10 @@ returned the row; everyone else backs off. A run that failed, or that stayed "cl
 than STALE_AFTER (its process died mid-post), is taken over later by a conditional UPDATE that
 matches the state and attempt count it saw, so two processes can never both win a re-claim.
 
-The remaining window: a process that dies after Slack accepted the message but before the
-message ts was recorded. The digest job closes most of it by posting with message metadata
-that names the run and, on a re-claim without a stored ts, looking for that message first
-(see jobs/digest.py).
+Just before posting, a run records `sending_at`: from then on an attempt may have posted, so
+every later attempt looks the message up by its metadata before posting again
+(bot.core.posting), and a run whose lookup is impossible becomes "uncertain": no claim takes
+it over until a person forces the send (`warroom digest --send --force`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, select, update
 
 from bot.core.clock import naive_utc
 from bot.core.db import Database
+from bot.core.dedupe import insert_if_absent
 from bot.models import JobRun
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,11 @@ STALE_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 6
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(minutes=30)
+
+
+class TakenOver(Exception):
+    """The claim was taken over by another process (this one looked dead): stop, post
+    nothing."""
 
 
 @dataclass(frozen=True)
@@ -47,12 +53,17 @@ class Claim:
     worker: str
     message_ts: str | None = None
     channel: str | None = None
-    previous_claimed_at: datetime | None = None
+    sending_at: datetime | None = None
 
     @property
     def is_retry(self) -> bool:
-        """True when an earlier attempt ran (and may have posted before it died)."""
+        """True when an earlier attempt ran."""
         return self.attempts > 1
+
+    @property
+    def may_have_posted(self) -> bool:
+        """True when an earlier attempt got as far as posting (it may have gone out)."""
+        return self.sending_at is not None and self.message_ts is None
 
 
 @dataclass(frozen=True)
@@ -67,28 +78,13 @@ class RunInfo:
     message_ts: str | None
     error: str | None
     finished_at: datetime | None
+    sending_at: datetime | None = None
 
 
 def backoff(attempts: int) -> timedelta:
     """How long after its `attempts`-th failure a run may be tried again."""
     delay = FIRST_BACKOFF * (2 ** max(attempts - 1, 0))
     return min(delay, MAX_BACKOFF)
-
-
-def _insert_if_absent(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(JobRun).on_conflict_do_nothing(
-            index_elements=["workspace_id", "job", "period"]
-        )
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(JobRun).on_conflict_do_nothing(
-            index_elements=["workspace_id", "job", "period"]
-        )
-    return insert(JobRun)
 
 
 def claim(
@@ -100,15 +96,18 @@ def claim(
     now: datetime,
     *,
     manual: bool = False,
+    force: bool = False,
 ) -> Claim | None:
-    """Claim the run (workspace, job, period); None when it is done, running or backing off.
+    """Claim the run (workspace, job, period); None when it is done, running, backing off
+    or uncertain.
 
     `manual` (a person asked for it) skips the failure backoff and the attempt limit, but
-    never takes over a fresh claim and never repeats a posted run.
+    never takes over a fresh claim and never repeats a posted or uncertain run. `force` (a
+    person decided to post it again) takes over any run except a fresh claim.
     """
     at = naive_utc(now)
     statement = (
-        _insert_if_absent(db.state.dialect.name)
+        insert_if_absent(db.state.dialect.name, JobRun, ["workspace_id", "job", "period"])
         .values(
             workspace_id=workspace_id,
             job=job,
@@ -125,7 +124,7 @@ def claim(
         inserted = connection.execute(statement).scalar()
     if inserted is not None:
         return Claim(inserted, workspace_id, job, period, 1, worker)
-    return _take_over(db, workspace_id, job, period, worker, at, manual)
+    return _take_over(db, workspace_id, job, period, worker, at, manual or force, force)
 
 
 def _take_over(
@@ -136,6 +135,7 @@ def _take_over(
     worker: str,
     at: datetime,
     manual: bool,
+    force: bool = False,
 ) -> Claim | None:
     with db.state.begin() as connection:
         row = connection.execute(
@@ -146,7 +146,7 @@ def _take_over(
     if row is None:
         return None
     run = row._mapping
-    if run["state"] == "posted":
+    if run["state"] in ("posted", "uncertain") and not force:
         return None
     if run["state"] == "claimed" and at - run["claimed_at"] < STALE_AFTER:
         return None
@@ -181,7 +181,7 @@ def _take_over(
             error=None,
             finished_at=None,
         )
-        .returning(JobRun.attempts, JobRun.message_ts, JobRun.channel)
+        .returning(JobRun.attempts, JobRun.message_ts, JobRun.channel, JobRun.sending_at)
     )
     with db.state.begin() as connection:
         won = connection.execute(taken).first()
@@ -194,9 +194,9 @@ def _take_over(
         period,
         won.attempts,
         worker,
-        message_ts=won.message_ts,
-        channel=won.channel,
-        previous_claimed_at=run["claimed_at"],
+        message_ts=None if force else won.message_ts,
+        channel=None if force else won.channel,
+        sending_at=None if force else won.sending_at,
     )
 
 
@@ -229,6 +229,20 @@ def record_message(db: Database, held: Claim, channel: str, ts: str) -> bool:
     return _finish(db, held, channel=channel, message_ts=ts)
 
 
+def mark_sending(db: Database, held: Claim, now: datetime) -> None:
+    """From now on the run may have posted (the first such moment is kept, for lookups).
+    Raises TakenOver when the run is no longer this claim's: then nothing may be posted."""
+    if not _finish(db, held, sending_at=func.coalesce(JobRun.sending_at, naive_utc(now))):
+        raise TakenOver(f"run {held.job} {held.period} was taken over")
+
+
+def mark_uncertain(db: Database, held: Claim, now: datetime, why: str) -> bool:
+    """The run may have posted and Slack cannot be asked: no claim takes it over until a
+    person forces the send."""
+    values = {"state": "uncertain", "finished_at": naive_utc(now), "error": why[:2000]}
+    return _finish(db, held, **values)
+
+
 def mark_posted(
     db: Database, held: Claim, now: datetime, channel: str | None = None, ts: str | None = None
 ) -> bool:
@@ -241,8 +255,16 @@ def mark_posted(
     return _finish(db, held, **values)
 
 
-def mark_failed(db: Database, held: Claim, now: datetime, error: str, final: bool = False) -> bool:
-    """The attempt failed; retried with backoff unless `final` (retrying cannot fix it)."""
+def mark_failed(
+    db: Database,
+    held: Claim,
+    now: datetime,
+    error: str,
+    final: bool = False,
+    nothing_sent: bool = False,
+) -> bool:
+    """The attempt failed; retried with backoff unless `final` (retrying cannot fix it).
+    `nothing_sent`: it is known that no message went out (the next attempt need not look)."""
     values: dict[str, Any] = {
         "state": "failed",
         "finished_at": naive_utc(now),
@@ -250,6 +272,8 @@ def mark_failed(db: Database, held: Claim, now: datetime, error: str, final: boo
     }
     if final:
         values["attempts"] = max(held.attempts, MAX_ATTEMPTS)
+    if nothing_sent:
+        values["sending_at"] = None
     return _finish(db, held, **values)
 
 
@@ -272,6 +296,7 @@ def run_info(db: Database, workspace_id: str, job: str, period: date) -> RunInfo
             row.message_ts,
             row.error,
             row.finished_at,
+            row.sending_at,
         )
 
 

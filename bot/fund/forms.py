@@ -4,6 +4,7 @@ reported at once, keyed by the form field to change (InvalidInput)."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.context import Context
 from bot.core.money import MoneyError, cents, parse_decimal
+from bot.core.text import clean_text as safe_text
 from bot.fund import wording
 from bot.fund.errors import InvalidInput
 from bot.fund.reading import fund_for_year
@@ -78,7 +80,7 @@ class ProposalDraft:
 
 
 def _text_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else safe_text(str(value))
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,9 @@ class CompletionInput:
 
 
 def clean_text(value: str | None) -> str:
-    """Typed text without the spaces around it ("" for nothing)."""
-    return (value or "").strip()
+    """Typed text without the spaces around it, NUL characters or lone surrogates ("" for
+    nothing)."""
+    return safe_text(value or "").strip()
 
 
 def parse_number(text: str) -> float:
@@ -126,8 +129,10 @@ def parse_number(text: str) -> float:
     raw = raw.removesuffix("%").strip()
     if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)", raw):
         raise ValueError(f'"{text.strip()}" is not a number; write e.g. 3.5, 1200 or 35%.')
-    value = float(raw)
-    return value / 100 if percent else value
+    value = float(raw) / 100 if percent else float(raw)
+    if not math.isfinite(value):
+        raise ValueError(f'"{text.strip()}" is too large a number; check the number of zeros.')
+    return value
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -203,7 +208,26 @@ def _check_impact(draft: ProposalDraft, errors: Errors) -> tuple[Metric | None, 
             target = parse_number(draft.impact_target or "")
         except ValueError as error:
             errors["impact_target"] = str(error)
+    if metric is not None and target is not None:
+        problem = _out_of_range(metric, target, draft.impact_target or "")
+        if problem:
+            errors["impact_target"] = problem
     return metric, target
+
+
+def _out_of_range(metric: Metric, target: float, typed: str) -> str | None:
+    """Why `target` cannot be a value of `metric` (a retention of -500%), or None."""
+    low, high = metric.value_range()
+    if low <= target <= high:
+        return None
+    if metric.unit == "percent":
+        return (
+            f"{metric.label} is a share: write it between 0% and 100% (e.g. 35%), "
+            f'not "{typed.strip()}".'
+        )
+    if target < low:
+        return f'{metric.label} cannot be negative ("{typed.strip()}").'
+    return f'"{typed.strip()}" is too large for {metric.label}; check the number of zeros.'
 
 
 def _check_sponsors(

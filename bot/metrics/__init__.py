@@ -3,22 +3,39 @@
 Other features use the metrics through these names only (an import contract checks it).
 """
 
+from bot.metrics.catalog import Catalog, load_catalog
+from bot.metrics.drivers import Driver, driver_from_json, explain_change
 from bot.metrics.engine import answer, ask
-from bot.metrics.format import format_metric_value
+from bot.metrics.format import drivers_text, format_metric_value, metrics_list_text, top_drivers
+from bot.metrics.parser import is_metric_list, is_metric_question, parse
 from bot.metrics.query import Filters, Period, Query, QueryError
 from bot.metrics.registry import METRICS, Metric, find_metric
-from bot.metrics.result import Result
+from bot.metrics.render import metric_message
+from bot.metrics.result import Result, Row
 
 __all__ = [
     "METRICS",
+    "Catalog",
+    "Driver",
     "Filters",
     "Metric",
     "Period",
     "Query",
     "QueryError",
     "Result",
+    "Row",
     "answer",
     "ask",
+    "driver_from_json",
+    "drivers_text",
+    "explain_change",
     "find_metric",
     "format_metric_value",
+    "is_metric_list",
+    "is_metric_question",
+    "load_catalog",
+    "metric_message",
+    "metrics_list_text",
+    "parse",
+    "top_drivers",
 ]

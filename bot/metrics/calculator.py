@@ -8,6 +8,7 @@ inf or a division by zero.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from bot.metrics.query import Filters, Period, buckets
@@ -65,6 +66,13 @@ class Calculator:
         """{key: (numerator, denominator, sample)} for the metric's measures."""
         return self._combine(self.rollups.read(self.measures, scope, group, grain))
 
+    def fetch_cells_and_buckets(
+        self, scope: Scope, grain: str
+    ) -> tuple[dict[Key, Parts], dict[Key, Parts]]:
+        """fetch() per (channel, campaign) cell and per grain bucket, read together."""
+        cells, buckets_ = self.rollups.read_cells_and_buckets(self.measures, scope, grain)
+        return self._combine(cells), self._combine(buckets_)
+
     def fetch_series(self, scope: Scope, grain: str) -> tuple[dict[Key, Parts], Parts]:
         """The per-bucket sums and the period's total from one pass over the rollups."""
         per_bucket = self.rollups.read(self.measures, scope, "bucket", grain)
@@ -80,9 +88,10 @@ class Calculator:
             totals.update(self.rollups.read(counted, scope, None, None))
         return self._combine(per_bucket), self._combine(totals).get(None, NOTHING)
 
-    def maturity(self, scope: Scope, horizon: int) -> float | None:
-        """Share of the period's new customers whose LTV horizon is fully observed."""
-        return self.rollups.maturity(scope, horizon)
+    def maturity(self, scope: Scope, window: int, members: str) -> float | None:
+        """Share of the period's cohort members (the `members` measure) whose `window` days
+        are all observed."""
+        return self.rollups.maturity(scope, window, get_measure(members))
 
     def _combine(self, sums: Sums) -> dict[Key, Parts]:
         keys: set[Key] = set()
@@ -129,10 +138,17 @@ class Calculator:
         )
         return tuple(rows)
 
-    def series(self, scope: Scope, grain: str, values: dict[Key, Parts]) -> tuple[Point, ...]:
+    def series(
+        self,
+        scope: Scope,
+        grain: str,
+        values: dict[Key, Parts],
+        through: date | None = None,
+    ) -> tuple[Point, ...]:
         """The metric per grain bucket over the period (every bucket, empty ones included;
-        buckets outside the loaded data have no value, not zero)."""
-        first, through = self.rollups.first_day, self.rollups.through
+        buckets outside the loaded data, or after `through` when given, have no value, not
+        zero)."""
+        first, through = self.rollups.first_day, through or self.rollups.through
         points = []
         for start, end in buckets(scope.period, grain):  # type: ignore[arg-type]
             num, den, _ = values.get(start, NOTHING)
@@ -142,6 +158,16 @@ class Calculator:
                 value = None
             points.append(Point(start, value))
         return tuple(points)
+
+
+def add_parts(parts: Iterable[Parts], has_denominator: bool) -> Parts:
+    """Parts added up (the denominator None for a sum)."""
+    num = den = sample = 0.0
+    for part_num, part_den, part_sample in parts:
+        num += part_num
+        den += part_den or 0.0
+        sample += part_sample
+    return num, (den if has_denominator else None), sample
 
 
 def overlaps(period: Period, first: date | None, through: date | None) -> bool:

@@ -70,7 +70,9 @@ def load_catalog(engine: Engine, max_age: float = _CATALOG_TTL) -> Catalog:
         if cached and now - cached[0] < max_age:
             return cached[1]
     with engine.connect() as connection:
-        names = set(inspect(connection).get_table_names())
+        found = inspect(connection)
+        # Views count: a team's warehouse, or Parquet files read through views.
+        names = {*found.get_table_names(), *found.get_view_names()}
         channels = campaigns = []
         if "channels" in names:
             channels = connection.execute(

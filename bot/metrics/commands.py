@@ -1,7 +1,7 @@
-"""The metric slash commands (/ltv, /cac, /roi, /retention, /metric) as answers.
+"""What the buttons under a metric answer do: share it, chart it.
 
-Which commands exist is declared in the registry (slash_commands()); this module turns what a
-person typed into an answer through the engine and the metric renderer.
+The metric slash commands themselves (/ltv, /cac, /roi, /retention, /metric, declared in the
+registry) are answered through bot.language, which takes the query language and plain words.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from bot.core.context import Context
 from bot.core.render import Reply
 from bot.metrics.engine import ask
-from bot.metrics.format import metric_title, metrics_list_text
-from bot.metrics.parser import is_metric_list
+from bot.metrics.format import metric_title
 from bot.metrics.query import QueryError
 from bot.metrics.render import metric_message
 from bot.metrics.result import Result
@@ -21,17 +20,6 @@ from bot.metrics.result import Result
 def ask_metric(command: str, text: str, ctx: Context) -> Result:
     """The engine's Result for a metric command; raises QueryError for bad input."""
     return ask(f"{command} {text}".strip(), ctx.settings, ctx.db, ctx.clock)
-
-
-def metric_command(command: str, text: str, ctx: Context) -> Reply:
-    """The private answer to a metric command, or a short error saying what to change."""
-    if is_metric_list(f"{command} {text}"):
-        return Reply.text(metrics_list_text())
-    try:
-        result = ask_metric(command, text, ctx)
-    except QueryError as problem:
-        return Reply.error(str(problem))
-    return Reply(message=metric_message(result, ctx.settings))
 
 
 def share_metric(question: str, ctx: Context) -> Reply:

@@ -4,14 +4,21 @@ text or JSON. No Block Kit here (bot/metrics/render.py builds blocks from these 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.core.money import NO_DATA, format_money, is_finite
+from bot.core.money import NO_DATA, format_money, is_finite, whole_amounts
 from bot.core.settings import Settings
+from bot.metrics.drivers import Driver
 from bot.metrics.query import Query
 from bot.metrics.registry import METRICS, Metric, get_measure
 from bot.metrics.result import Result
+
+MINUS = "\u2212"
+# The splits the "Why:" line prefers, in order, after the one the question asked for.
+WHY_SPLITS = ("channel", "campaign", "kind")
+WHY_DRIVERS = 3
 
 
 def format_count(value: float | None) -> str:
@@ -24,12 +31,15 @@ def format_percent(fraction: float | None, digits: int = 1) -> str:
     return f"{fraction * 100:.{digits}f}%" if is_finite(fraction) else NO_DATA  # type: ignore[operator]
 
 
-def format_metric_value(value: float | None, metric: Metric, currency: str) -> str:
-    """A metric's value in its unit: money, "34.2%", "12,345", "1:5.7" (ROI), "3.4x"."""
+def format_metric_value(
+    value: float | None, metric: Metric, currency: str, whole: bool | None = None
+) -> str:
+    """A metric's value in its unit: money, "34.2%", "12,345", "1:5.7" (ROI), "3.4x".
+    `whole`: money in whole units (True) or with cents (False), as the rest of the answer."""
     if not is_finite(value):
         return NO_DATA
     if metric.unit == "currency":
-        return format_money(value, currency)
+        return format_money(value, currency, whole)
     if metric.unit == "percent":
         return format_percent(value)
     if metric.unit == "count":
@@ -77,14 +87,18 @@ def _period_text(query: Query) -> str:
     return span
 
 
-def _change_text(change: float | None) -> str:
+def change_text(change: float | None, metric: Metric) -> str:
+    """ "▲ 12.3%" for money, counts and ratios (a relative change); "▼ 1.3 pp" for a percent
+    metric, whose `change` is then in percentage points."""
     if not is_finite(change):
         return ""
     arrow = "▲" if change > 0 else "▼" if change < 0 else "="  # type: ignore[operator]
+    if metric.unit == "percent":
+        return f"{arrow} {abs(change):.1f} pp"  # type: ignore[arg-type]
     return f"{arrow} {abs(change) * 100:.1f}%"  # type: ignore[arg-type]
 
 
-def format_change_line(result: Result, currency: str) -> str | None:
+def format_change_line(result: Result, currency: str, whole: bool | None = None) -> str | None:
     """ "▲ 12.3% vs previous period (¥1,234)", or None when there is nothing to compare."""
     query = result.query
     previous = query.comparison_period()
@@ -92,15 +106,114 @@ def format_change_line(result: Result, currency: str) -> str | None:
         return None
     metric = query.metric
     against = "vs a year earlier" if query.compare == "yoy" else "vs previous period"
-    before = format_metric_value(result.previous_value, metric, currency)
+    before = format_metric_value(result.previous_value, metric, currency, whole)
+    same_age = " · compared at the same age" if result.same_age else ""
     if result.value is None or result.previous_value is None:
         return f"{against} ({previous.start} to {previous.end}): {before}"
-    change = result.change
+    points = metric.unit == "percent"
+    change = result.change_points if points else result.change
     if change is None:
-        return f"{against}: {before}"
+        return f"{against}: {before}{same_age}"
     good = (change > 0) == (metric.good == "up")
     verdict = "" if change == 0 else (" (better)" if good else " (worse)")
-    return f"{_change_text(change)} {against} ({before}){verdict}"
+    return f"{change_text(change, metric)} {against} ({before}){verdict}{same_age}"
+
+
+def answer_whole(result: Result, currency: str) -> bool | None:
+    """The one precision of an answer's money amounts (see whole_amounts); None when the
+    metric is not money."""
+    if result.query.metric.unit != "currency":
+        return None
+    amounts = [result.value, result.previous_value, result.projected_value]
+    amounts += [row.value for row in result.breakdown]
+    amounts += [row.projected_value for row in result.breakdown]
+    amounts += [point.value for point in (*result.series, *result.previous_series)]
+    # The drivers' effects are shown in the precision the values chose.
+    return whole_amounts(amounts, currency)
+
+
+def headline(result: Result, currency: str, whole: bool | None = None) -> str:
+    """The value, and for young cohorts their maturity and projection:
+    "¥141 so far, 8% mature · projected ¥302 at 180 days"."""
+    metric = result.query.metric
+    value = format_metric_value(result.value, metric, currency, whole)
+    if not result.so_far or result.value is None:
+        return value
+    maturity = "" if result.maturity is None else f", {result.maturity * 100:.0f}% mature"
+    if result.projected_value is None:
+        return f"{value} so far{maturity} · no projection yet"
+    projected = format_metric_value(result.projected_value, metric, currency, whole)
+    return f"{value} so far{maturity} · projected {projected} at {result.window_days} days"
+
+
+def signed_amount(amount: float, metric: Metric, currency: str, whole: bool | None) -> str:
+    """An effect on a metric: "+¥11.20", "−¥1.30", "+1.2 pp", "+0.3" (ROI), "−0.2x", "+12"."""
+    sign = "+" if amount > 0 else MINUS if amount < 0 else ""
+    size = abs(amount)
+    if metric.unit == "currency":
+        shown = format_money(size, currency, whole)
+    elif metric.unit == "percent":
+        shown = f"{size * 100:.1f} pp"
+    elif metric.unit == "count":
+        shown = f"{size:,.0f}"
+    elif metric.display == "multiple":
+        shown = f"{size:.1f}x"
+    else:
+        shown = f"{size:.1f}" if metric.display == "roi" else f"{size:,.2f}"
+    if not any(digit in shown for digit in "123456789"):
+        # Rounded to nothing: no sign, and drivers_text leaves it out.
+        sign = ""
+    return f"{sign}{shown}"
+
+
+def shown_drivers(result: Result, count: int = WHY_DRIVERS) -> list[Driver]:
+    """The drivers the "Why:" line names: the largest of the split the question asked for
+    (by=), else by channel, else by campaign (a split of one row says nothing)."""
+    return top_drivers(result.drivers, result.query.by, count)
+
+
+def top_drivers(
+    drivers: Sequence[Driver], by: str | None, count: int = WHY_DRIVERS
+) -> list[Driver]:
+    """The `count` largest drivers of the first split with more than one moving row: `by`,
+    then WHY_SPLITS; when every split has one row, the campaign's (the most specific)."""
+    order = ([by] if by else []) + [split for split in WHY_SPLITS if split != by]
+    moving = {
+        split: [driver for driver in drivers if driver.by == split and driver.effect]
+        for split in order
+    }
+    for split in order:
+        if len(moving[split]) > 1:
+            return sorted(moving[split], key=lambda d: -abs(d.effect))[:count]
+    for split in ("campaign", *order):
+        if moving.get(split):
+            return moving[split][:count]
+    return []
+
+
+def drivers_text(
+    drivers: Sequence[Driver], metric: Metric | None, currency: str, whole: bool | None = None
+) -> str | None:
+    """ "Why: baidu +¥11.20 (more of the mix), wechat +¥2.10 (dearer), tiktok −¥1.30"; None
+    when no driver moved the number as shown. Without a metric the effects are counts."""
+    parts = []
+    for driver in drivers:
+        if metric is None:
+            size = f"{abs(driver.effect):,.0f}"
+            sign = "" if size == "0" else "+" if driver.effect > 0 else MINUS
+            effect = sign + size
+        else:
+            effect = signed_amount(driver.effect, metric, currency, whole)
+        if not effect.startswith(("+", MINUS)):
+            continue
+        name = driver.label if driver.by == "campaign" else driver.key
+        parts.append(f"{name} {effect}" + (f" ({driver.words})" if driver.words else ""))
+    return "Why: " + ", ".join(parts) if parts else None
+
+
+def why_line(result: Result, currency: str, whole: bool | None = None) -> str | None:
+    """The answer's "Why:" line (see drivers_text), or None."""
+    return drivers_text(shown_drivers(result), result.query.metric, currency, whole)
 
 
 def context_parts(result: Result) -> list[str]:
@@ -109,7 +222,7 @@ def context_parts(result: Result) -> list[str]:
     metric = result.query.metric
     sample_word = get_measure(metric.sample).noun if metric.sample else "days"
     parts.append(f"n = {result.sample_size:,} {sample_word}")
-    if result.maturity is not None and "mature" not in (result.note or ""):
+    if result.maturity is not None and not result.so_far and "mature" not in (result.note or ""):
         parts.append(f"cohort {result.maturity * 100:.0f}% mature")
     if result.data_through:
         parts.append(f"data through {result.data_through}")
@@ -123,13 +236,16 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def breakdown_lines(result: Result, currency: str) -> list[str]:
-    """One aligned line per breakdown row: label, value, note."""
+def breakdown_lines(result: Result, currency: str, whole: bool | None = None) -> list[str]:
+    """One aligned line per breakdown row: label, value (and its projection), note."""
     metric = result.query.metric
-    rows = [
-        (row.label, format_metric_value(row.value, metric, currency), row.note)
-        for row in result.breakdown
-    ]
+    rows = []
+    for row in result.breakdown:
+        value = format_metric_value(row.value, metric, currency, whole)
+        if result.so_far and row.projected_value is not None:
+            projected = format_metric_value(row.projected_value, metric, currency, whole)
+            value = f"{value} so far · projected {projected}"
+        rows.append((row.label, value, row.note))
     if not rows:
         return []
     width = max(display_width(label) for label, _, _ in rows)
@@ -143,11 +259,11 @@ def breakdown_lines(result: Result, currency: str) -> list[str]:
     return out
 
 
-def series_lines(result: Result, currency: str) -> list[str]:
+def series_lines(result: Result, currency: str, whole: bool | None = None) -> list[str]:
     """One line per grain bucket: its first day and the value."""
     metric = result.query.metric
     return [
-        f"{point.date.isoformat()}  {format_metric_value(point.value, metric, currency)}"
+        f"{point.date.isoformat()}  {format_metric_value(point.value, metric, currency, whole)}"
         for point in result.series
     ]
 
@@ -155,20 +271,23 @@ def series_lines(result: Result, currency: str) -> list[str]:
 def result_as_text(result: Result, settings: Settings) -> str:
     """The whole answer as a person reads it in a terminal."""
     currency = settings.currency
-    lines = [metric_title(result.query)]
-    lines.append(format_metric_value(result.value, result.query.metric, currency))
-    change = format_change_line(result, currency)
+    whole = answer_whole(result, currency)
+    lines = [metric_title(result.query), headline(result, currency, whole)]
+    change = format_change_line(result, currency, whole)
     if change:
         lines.append(change)
+    why = why_line(result, currency, whole)
+    if why:
+        lines.append(why)
     if result.note:
         lines.append(result.note)
     lines.append(" · ".join(context_parts(result)))
     if result.breakdown:
         lines.append("")
-        lines.extend(breakdown_lines(result, currency))
+        lines.extend(breakdown_lines(result, currency, whole))
     if result.series:
         lines.append("")
-        lines.extend(series_lines(result, currency))
+        lines.extend(series_lines(result, currency, whole))
     return "\n".join(lines)
 
 
@@ -176,6 +295,13 @@ def _number(value: float | None) -> float | int | None:
     if not is_finite(value):
         return None
     return value  # type: ignore[return-value]
+
+
+def _driver_json(driver: Driver) -> dict[str, Any]:
+    data = driver.as_json()
+    for name in ("effect", "mix", "rate"):
+        data[name] = _number(data[name])
+    return data
 
 
 def _iso(day: date | None) -> str | None:
@@ -192,6 +318,12 @@ def result_as_json(result: Result) -> dict[str, Any]:
         "value": _number(result.value),
         "previous_value": _number(result.previous_value),
         "change": _number(result.change),
+        "change_points": _number(result.change_points),
+        "projected_value": _number(result.projected_value),
+        "window_days": result.window_days,
+        "so_far": result.so_far,
+        "same_age": result.same_age,
+        "drivers": [_driver_json(driver) for driver in result.drivers],
         "unit": query.metric.unit,
         "period": {"from": query.period.start.isoformat(), "to": query.period.end.isoformat()},
         "previous_period": (
@@ -211,6 +343,7 @@ def result_as_json(result: Result) -> dict[str, Any]:
                 "numerator": _number(row.numerator),
                 "denominator": _number(row.denominator),
                 "note": row.note,
+                "projected_value": _number(row.projected_value),
             }
             for row in result.breakdown
         ],

@@ -13,7 +13,13 @@ from datetime import date
 
 from bot.metrics.catalog import Catalog
 from bot.metrics.mistakes import show, suggest, unknown
-from bot.metrics.periods import PERIOD_WORDS, PeriodSpec, bucket_count, period_of, period_word
+from bot.metrics.periods import (
+    PERIOD_WORDS,
+    PeriodSpec,
+    bucket_count,
+    period_of,
+    period_phrase,
+)
 from bot.metrics.query import Filters, Query, QueryError
 from bot.metrics.registry import (
     DEFAULT_RETENTION_DAYS,
@@ -212,15 +218,26 @@ def _options(words: list[str], catalog: Catalog) -> tuple[dict[str, str], Period
     """The key=value options (each key once) and the period word, if any."""
     seen: dict[str, str] = {}
     spec = PeriodSpec()
-    for word in words:
+    index = 0
+    while index < len(words):
+        word = words[index]
         if "=" not in word:
-            found = period_word(word)
-            if found is None:
+            # A period word, or a phrase of up to three words ("last month", "last 7 days").
+            phrase = period_phrase(words, index)
+            if phrase is None:
                 raise QueryError(_bare_word(word, catalog))
-            if spec.word is not None:
-                raise QueryError(f"give the period one way only (got {spec.word} and {found})")
-            spec.word = found
+            way, found, used = phrase
+            index += used
+            said = found if way == "word" else f"since={found}"
+            earlier = spec.word or (f"since={seen['since']}" if "since" in seen else None)
+            if earlier is not None:
+                raise QueryError(f"give the period one way only (got {earlier} and {said})")
+            if way == "word":
+                spec.word = found
+            else:
+                seen["since"] = found
             continue
+        index += 1
         raw_key, _, value = word.partition("=")
         value = value.replace('"', "").strip()
         key = KEYS.get(raw_key.lower())
@@ -230,6 +247,8 @@ def _options(words: list[str], catalog: Catalog) -> tuple[dict[str, str], Period
             raise QueryError(
                 unknown("key", raw_key, VALID_KEYS, tail=f" Keys: {', '.join(VALID_KEYS)}.")
             )
+        if key == "since" and "since" in seen:
+            raise QueryError(f"give the period one way only (got since={seen['since']} and {word})")
         if key in seen:
             raise QueryError(f"{key}= is given twice; give it once (commas list several values)")
         if value == "" or "=" in value:

@@ -11,16 +11,43 @@ from datetime import date, timedelta
 from bot.metrics.mistakes import show
 from bot.metrics.query import Period, QueryError
 
-PERIOD_WORDS = ("yesterday", "last-week", "last-month", "mtd", "qtd", "ytd")
+# Each period word and what it means (docs/metrics.md lists them from here).
+PERIOD_MEANINGS = {
+    "yesterday": "the last complete day",
+    "this-week": "Monday of this week to yesterday",
+    "last-week": "Monday to Sunday of the week before this one",
+    "this-month": "the 1st of this month to yesterday (also `mtd`)",
+    "last-month": "the calendar month before this one",
+    "this-quarter": "the first day of this quarter to yesterday (also `qtd`)",
+    "last-quarter": "the calendar quarter before this one",
+    "this-year": "1 January to yesterday (also `ytd`)",
+    "last-year": "the calendar year before this one",
+    "mtd": "month to date, as `this-month`",
+    "qtd": "quarter to date, as `this-quarter`",
+    "ytd": "year to date, as `this-year`",
+}
+PERIOD_WORDS = tuple(PERIOD_MEANINGS)
+# Other spellings of the words: without the hyphen, and the "... to date" phrases.
 _PERIOD_ALIASES = {
-    "yesterday": "yesterday",
-    "last-week": "last-week",
-    "lastweek": "last-week",
-    "last-month": "last-month",
-    "lastmonth": "last-month",
-    "mtd": "mtd",
-    "qtd": "qtd",
-    "ytd": "ytd",
+    **{word: word for word in PERIOD_WORDS},
+    **{word.replace("-", ""): word for word in PERIOD_WORDS},
+    "wtd": "this-week",
+    "week-to-date": "this-week",
+    "month-to-date": "mtd",
+    "quarter-to-date": "qtd",
+    "year-to-date": "ytd",
+}
+# "last 7 days", "past 12 weeks": the same as since=7d, since=12w.
+_LAST_WORDS = ("last", "past")
+_LAST_UNITS = {
+    "day": "d",
+    "days": "d",
+    "week": "w",
+    "weeks": "w",
+    "month": "m",
+    "months": "m",
+    "year": "y",
+    "years": "y",
 }
 DEFAULT_DAYS = 30
 MAX_SINCE_DAYS = 3660
@@ -60,6 +87,21 @@ class PeriodSpec:
 def period_word(word: str) -> str | None:
     """The period word `word` stands for ("lastweek" -> "last-week"), or None."""
     return _PERIOD_ALIASES.get(word.lower().replace("_", "-"))
+
+
+def period_phrase(words: list[str], index: int) -> tuple[str, str, int] | None:
+    """The period said by the words from `index` on, as ("word", "last-month", words used)
+    for "last month" or "month to date", or ("since", "7d", 3) for "last 7 days"; else None."""
+    for size in (3, 2, 1):
+        if index + size <= len(words):
+            found = period_word("-".join(words[index : index + size]))
+            if found is not None:
+                return "word", found, size
+    if index + 3 <= len(words) and words[index].lower() in _LAST_WORDS:
+        count, unit = words[index + 1], _LAST_UNITS.get(words[index + 2].lower())
+        if unit is not None and re.fullmatch(r"[0-9]{1,5}", count):
+            return "since", f"{int(count)}{unit}", 3
+    return None
 
 
 def period_of(spec: PeriodSpec, today: date) -> tuple[Period, str | None]:
@@ -125,29 +167,35 @@ def _resolve(spec: PeriodSpec, today: date) -> Period:
 
 def _word_period(word: str, today: date) -> Period:
     yesterday = today - timedelta(days=1)
+    monday = today - timedelta(days=today.weekday())
+    quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     if word == "yesterday":
         return Period(yesterday, yesterday, "yesterday")
     if word == "last-week":
-        monday = today - timedelta(days=today.weekday())
         return Period(monday - timedelta(days=7), monday - timedelta(days=1), "last week")
     if word == "last-month":
-        first = today.replace(day=1)
-        end = first - timedelta(days=1)
+        end = today.replace(day=1) - timedelta(days=1)
         return Period(end.replace(day=1), end, "last month")
+    if word == "last-quarter":
+        return Period(_add_months(quarter, -3), quarter - timedelta(days=1), "last quarter")
+    if word == "last-year":
+        if today.year - 1 < MIN_YEAR:
+            raise QueryError(f"that is too far back; ask for a period after {MIN_YEAR}")
+        return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), "last year")
     starts = {
+        "this-week": (monday, "this week", "week"),
+        "this-month": (today.replace(day=1), "this month", "month"),
         "mtd": (today.replace(day=1), "month to date", "month"),
-        "qtd": (
-            date(today.year, 3 * ((today.month - 1) // 3) + 1, 1),
-            "quarter to date",
-            "quarter",
-        ),
+        "this-quarter": (quarter, "this quarter", "quarter"),
+        "qtd": (quarter, "quarter to date", "quarter"),
+        "this-year": (date(today.year, 1, 1), "this year", "year"),
         "ytd": (date(today.year, 1, 1), "year to date", "year"),
     }
     start, label, unit = starts[word]
     if start > yesterday:
         raise QueryError(
             f"the {unit} has no complete day yet (today is its first day); "
-            f"ask for last-{'month' if unit == 'month' else 'week'} or since=30d"
+            f"ask for last-{unit} or since=30d"
         )
     return Period(start, yesterday, label)
 

@@ -3,7 +3,11 @@
 How a measure is read follows from how the rollups keep it (`Measure.kept`): one reader
 per way of keeping, in KEPT, and no reader knows any measure by name. Every reader returns
 {measure name: {key: sum}}, where the key is None (the total), a channel, campaign or kind,
-or a grain bucket's first day.
+a (channel, campaign) pair ("cell"), or a grain bucket's first day.
+
+A scope with `as_of` counts only the facts dated up to that day: a cohort measure
+(`Measure.cohort`) of a cohort that had not had its whole window by then is summed from its
+parts table (PARTS), which keeps it by the day of each fact.
 """
 
 from __future__ import annotations
@@ -13,43 +17,107 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from bot.metrics.query import Filters, Period, buckets
-from bot.metrics.registry import Kept, Measure, get_measure
+from bot.metrics.registry import Kept, Measure, PartsTable, get_measure
 from bot.metrics.rollups import RC, RD, RR, RW, selects
 from bot.metrics.sql import bucket_start
 from bot.models import RollupCampaign, RollupChannel
 
 CH = RollupChannel.__table__
 
-Key = Any  # None (the total), a dimension value, or a bucket's first day
+# None (the total), a dimension value, a (channel, campaign) pair or a bucket's first day
+Key = Any
 Sums = dict[str, dict[Key, float]]
+# A (channel, campaign, anchor day) of a cohort measure.
+DayKey = tuple[str, str, date]
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A table keeping a cohort measure by the day of each fact: the cohort's anchor day, the
+    fact's day and the value (their difference in days is the cohort's age at the fact)."""
+
+    table: Any
+    anchor: Any
+    fact: Any
+    value: Any
+
+
+PARTS: dict[PartsTable, Parts] = {
+    "ltv": Parts(selects.LP, selects.LP.c.first_day, selects.LP.c.order_day, selects.LP.c.revenue),
+    "roi": Parts(selects.RP, selects.RP.c.signup_day, selects.RP.c.order_day, selects.RP.c.revenue),
+    "lead": Parts(
+        selects.LDP, selects.LDP.c.lead_day, selects.LDP.c.first_day, selects.LDP.c.converted
+    ),
+}
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Where the numbers come from: one period, the filters, the day N, yesterday."""
+    """Where the numbers come from: one period, the filters, the day N, yesterday, and the
+    last day whose facts count (None: every loaded fact)."""
 
     period: Period
     filters: Filters
     day_n: int
     yesterday: date
+    as_of: date | None = None
+
+    @property
+    def last(self) -> date:
+        """The last anchor day counted: the period's end, or as_of when that is earlier."""
+        return self.period.end if self.as_of is None else min(self.period.end, self.as_of)
 
     @property
     def day_n_cutoff(self) -> date:
-        """The last sign-up day whose day N has already happened."""
-        return self.yesterday - timedelta(days=self.day_n)
+        """The last sign-up day whose day N has already happened (by as_of, when set)."""
+        known = self.yesterday if self.as_of is None else min(self.yesterday, self.as_of)
+        return known - timedelta(days=self.day_n)
+
+    def young_from(self, window: int) -> date | None:
+        """The first anchor day of the period whose cohort had not had all its `window` days
+        by as_of; None when there is none or as_of is not set."""
+        if self.as_of is None:
+            return None
+        first = max(self.period.start, self.as_of - timedelta(days=window - 1))
+        return first if first <= self.last else None
+
+    def at(self, period: Period) -> Scope:
+        """The same scope over another period (a grain bucket)."""
+        return Scope(period, self.filters, self.day_n, self.yesterday, self.as_of)
 
 
 class RollupReader:
     """Runs the rollup queries on one connection, for rollups built from the data days
-    first_day..through."""
+    first_day..through; `windows` holds each cohort measure's window in days."""
 
-    def __init__(self, connection: Connection, first_day: date | None, through: date | None):
+    def __init__(
+        self,
+        connection: Connection,
+        first_day: date | None,
+        through: date | None,
+        windows: dict[str, int] | None = None,
+    ):
         self.connection = connection
         self.first_day = first_day
         self.through = through
+        self.windows = windows or {}
 
     def read(
         self, measures: Sequence[Measure], scope: Scope, group: str | None, grain: str | None
@@ -63,12 +131,14 @@ class RollupReader:
                 sums.update(keeping.read(self, chosen, scope, group, grain))
         return sums
 
-    def maturity(self, scope: Scope, horizon: int) -> float | None:
-        """Share of the period's new customers whose LTV horizon is fully observed."""
-        cutoff = scope.yesterday - timedelta(days=horizon)
-        mature = case((RD.c.day <= cutoff, RD.c.new_customers), else_=0)
+    def maturity(self, scope: Scope, window: int, members: Measure) -> float | None:
+        """Share of the period's cohort members (new customers, sign-ups) whose `window` days
+        after their cohort's day are all yesterday or earlier."""
+        cutoff = scope.yesterday - timedelta(days=window)
+        column = RD.c[members.column]
+        mature = case((RD.c.day <= cutoff, column), else_=0)
         inner = (
-            select(RD.c.new_customers.label("all"), mature.label("mature"))
+            select(column.label("all"), mature.label("mature"))
             .select_from(self.joined(RD, scope, None))
             .where(*self.where(RD, RD.c.day, scope, scope.period.end))
         )
@@ -88,19 +158,31 @@ class RollupReader:
 
     # ------------------------------------------------------------- query parts
 
-    def key(self, table: Any, anchor: Any, scope: Scope, group: str | None, grain: str | None):
-        """The expression a query groups by, or None for one total."""
+    def key(
+        self, table: Any, anchor: Any, scope: Scope, group: str | None, grain: str | None
+    ) -> list[Any]:
+        """The labelled expressions a query groups by ("key"; "key2" for a cell, and "key3"
+        for its bucket with "cell_bucket"); none for one total."""
         if group is None:
-            return None
+            return []
+        if group in ("cell", "cell_bucket"):
+            keys = [table.c.channel.label("key"), table.c.campaign_id.label("key2")]
+            if group == "cell_bucket":
+                bucket = self.key(table, anchor, scope, "bucket", grain)
+                keys += [key.label("key3") for key in bucket]
+            return keys
         if group == "channel":
-            return table.c.channel
-        if group == "campaign":
-            return table.c.campaign_id
-        if group == "kind":
-            return func.coalesce(CH.c.kind, "unknown")
-        if grain == "day":
-            return anchor
-        return bucket_start(anchor, grain, scope.period.start, self.connection.dialect.name)  # type: ignore[arg-type]
+            key = table.c.channel
+        elif group == "campaign":
+            key = table.c.campaign_id
+        elif group == "kind":
+            key = func.coalesce(CH.c.kind, "unknown")
+        elif grain == "day":
+            key = anchor
+        else:
+            dialect = self.connection.dialect.name
+            key = bucket_start(anchor, grain, scope.period.start, dialect)  # type: ignore[arg-type]
+        return [key.label("key")]
 
     def joined(self, table: Any, scope: Scope, group: str | None) -> Any:
         """The table, joined to the channels when the kind filters or groups."""
@@ -126,13 +208,14 @@ class RollupReader:
         return conditions
 
     def run(self, inner: Any, names: list[str], group: str | None) -> Sums:
-        """Sum the `names` columns of `inner`, per its `key` column when grouped."""
+        """Sum the `names` columns of `inner`, per its key columns when grouped."""
         sub = inner.subquery("facts")
         sums = [func.coalesce(func.sum(sub.c[name]), 0).label(name) for name in names]
-        query = select(*sums) if group is None else select(sub.c.key, *sums).group_by(sub.c.key)
+        keys = [] if group is None else [sub.c.key, *([sub.c.key2] if group == "cell" else [])]
+        query = select(*keys, *sums).group_by(*keys) if keys else select(*sums)
         out: Sums = {name: {} for name in names}
         for row in self.connection.execute(query):
-            key = row.key if group is not None else None
+            key = None if not keys else tuple(row[: len(keys)]) if len(keys) > 1 else row[0]
             for name in names:
                 out[name][key] = float(row._mapping[name] or 0)
         return out
@@ -149,16 +232,74 @@ class RollupReader:
         *conditions: Any,
     ) -> Sums:
         """The measures' columns of `table` summed over anchor days up to `last`."""
-        key = self.key(table, anchor, scope, group, grain)
+        inner = self.rows(table, anchor, measures, scope, group, grain, last, *conditions)
+        return self.run(inner, [measure.name for measure in measures], group)
+
+    def rows(
+        self,
+        table: Any,
+        anchor: Any,
+        measures: Sequence[Measure],
+        scope: Scope,
+        group: str | None,
+        grain: str | None,
+        last: date,
+        *conditions: Any,
+    ) -> Any:
+        """The select of the rows `summed` adds up: their keys and the measures' columns."""
+        keys = self.key(table, anchor, scope, group, grain)
         columns = [table.c[measure.column].label(measure.name) for measure in measures]
-        if key is not None:
-            columns.insert(0, key.label("key"))
-        inner = (
-            select(*columns)
+        return (
+            select(*keys, *columns)
             .select_from(self.joined(table, scope, group))
             .where(*conditions, *self.where(table, anchor, scope, last))
         )
-        return self.run(inner, [measure.name for measure in measures], group)
+
+    def read_cells_and_buckets(
+        self, measures: Sequence[Measure], scope: Scope, grain: str
+    ) -> tuple[Sums, Sums]:
+        """read() per (channel, campaign) cell and per grain bucket together: one query for
+        each way of keeping whose rows can be selected (Keeping.rows), which selects them
+        once and adds them up both ways."""
+        cells: Sums = {}
+        buckets_: Sums = {}
+        for kept, keeping in KEPT.items():
+            chosen = [measure for measure in measures if measure.kept == kept]
+            if not chosen:
+                continue
+            if keeping.rows is None:
+                cells.update(keeping.read(self, chosen, scope, "cell", None))
+                buckets_.update(keeping.read(self, chosen, scope, "bucket", grain))
+                continue
+            names = [measure.name for measure in chosen]
+            facts = keeping.rows(self, chosen, scope, "cell_bucket", grain).cte("facts")
+
+            def sums(names: list[str] = names, facts: Any = facts) -> list[Any]:
+                return [func.coalesce(func.sum(facts.c[n]), 0).label(n) for n in names]
+
+            by_cell = select(
+                literal_column("0").label("tag"),
+                cast(null(), Date).label("day_key"),
+                facts.c.key,
+                facts.c.key2,
+                *sums(),
+            ).group_by(facts.c.key, facts.c.key2)
+            by_bucket = select(
+                literal_column("1").label("tag"),
+                facts.c.key3.label("day_key"),
+                cast(null(), String).label("key"),
+                cast(null(), String).label("key2"),
+                *sums(),
+            ).group_by(facts.c.key3)
+            for name in names:
+                cells[name], buckets_[name] = {}, {}
+            for row in self.connection.execute(union_all(by_cell, by_bucket)):
+                into, key = (
+                    (cells, (row.key, row.key2)) if row.tag == 0 else (buckets_, row.day_key)
+                )
+                for name in names:
+                    into[name][key] = float(row._mapping[name] or 0)
+        return cells, buckets_
 
 
 # --------------------------------------------------------------------- readers
@@ -171,31 +312,109 @@ def _daily(
     group: str | None,
     grain: str | None,
 ) -> Sums:
-    return rollups.summed(RD, RD.c.day, measures, scope, group, grain, scope.period.end)
+    inner = _daily_rows(rollups, measures, scope, group, grain)
+    return rollups.run(inner, [measure.name for measure in measures], group)
 
 
-def _eligible(
+def _daily_rows(
     rollups: RollupReader,
     measures: Sequence[Measure],
     scope: Scope,
     group: str | None,
     grain: str | None,
-) -> Sums:
+) -> Any:
+    young = {}
+    for measure in measures:
+        if measure.cohort is not None:
+            first = scope.young_from(rollups.windows[measure.name])
+            if first is not None:
+                young[measure.name] = first
+    if not young:
+        return rollups.rows(RD, RD.c.day, measures, scope, group, grain, scope.last)
+    return _daily_as_of(rollups, measures, scope, group, grain, young)
+
+
+def _daily_as_of(
+    rollups: RollupReader,
+    measures: Sequence[Measure],
+    scope: Scope,
+    group: str | None,
+    grain: str | None,
+    young: dict[str, date],
+) -> Any:
+    """The rows of the measures as of scope.as_of: each cohort measure from rollup_daily for
+    the cohorts that had their whole window by then, and from its parts, facts dated up to
+    as_of, for the cohorts anchored from young[name] on."""
+    zero = literal_column("0")
+    columns = []
+    for measure in measures:
+        column = RD.c[measure.column]
+        if measure.name in young:
+            column = case((RD.c.day < young[measure.name], column), else_=zero)
+        columns.append(column.label(measure.name))
+    selects_ = [
+        select(*rollups.key(RD, RD.c.day, scope, group, grain), *columns)
+        .select_from(rollups.joined(RD, scope, group))
+        .where(*rollups.where(RD, RD.c.day, scope, scope.last))
+    ]
+    for measure in measures:
+        if measure.name not in young:
+            continue
+        kept = PARTS[measure.cohort.parts]  # type: ignore[union-attr]
+        values = [
+            (kept.value if other is measure else zero).label(other.name) for other in measures
+        ]
+        selects_.append(
+            select(*rollups.key(kept.table, kept.anchor, scope, group, grain), *values)
+            .select_from(rollups.joined(kept.table, scope, group))
+            .where(
+                kept.anchor >= young[measure.name],
+                kept.anchor <= scope.last,
+                kept.fact <= scope.as_of,
+                *rollups.filters(kept.table, scope),
+            )
+        )
+    return union_all(*selects_)
+
+
+def _eligible_rows(
+    rollups: RollupReader,
+    measures: Sequence[Measure],
+    scope: Scope,
+    group: str | None,
+    grain: str | None,
+) -> Any:
     # Only sign-up days whose day N is already complete count.
-    last = min(scope.period.end, scope.day_n_cutoff)
-    return rollups.summed(RD, RD.c.day, measures, scope, group, grain, last)
+    last = min(scope.last, scope.day_n_cutoff)
+    return rollups.rows(RD, RD.c.day, measures, scope, group, grain, last)
 
 
-def _retained(
+def _retained_rows(
     rollups: RollupReader,
     measures: Sequence[Measure],
     scope: Scope,
     group: str | None,
     grain: str | None,
-) -> Sums:
-    last = min(scope.period.end, scope.day_n_cutoff)
+) -> Any:
+    last = min(scope.last, scope.day_n_cutoff)
     age = RR.c.age == scope.day_n
-    return rollups.summed(RR, RR.c.signup_day, measures, scope, group, grain, last, age)
+    return rollups.rows(RR, RR.c.signup_day, measures, scope, group, grain, last, age)
+
+
+def _summing(rows: RowsOf) -> Reader:
+    """The reader that sums what a rows builder selects."""
+
+    def read(
+        rollups: RollupReader,
+        measures: Sequence[Measure],
+        scope: Scope,
+        group: str | None,
+        grain: str | None,
+    ) -> Sums:
+        inner = rows(rollups, measures, scope, group, grain)
+        return rollups.run(inner, [measure.name for measure in measures], group)
+
+    return read
 
 
 def _repeat(
@@ -211,8 +430,7 @@ def _repeat(
     # cheaper than computing every row's bucket and comparing against it.
     out: Sums = {measure.name: {} for measure in measures}
     for start, end in buckets(scope.period, grain):  # type: ignore[arg-type]
-        bucket = Scope(Period(start, end), scope.filters, scope.day_n, scope.yesterday)
-        counts = _repeat_counts(rollups, measures, bucket, None)
+        counts = _repeat_counts(rollups, measures, scope.at(Period(start, end)), None)
         for measure in measures:
             out[measure.name][start] = counts[measure.name].get(None, 0.0)
     return out
@@ -226,19 +444,17 @@ def _repeat_counts(
         return _repeat_scan(rollups, measures, scope, group)
     # No order precedes the first data day or follows the last, so the period clipped to
     # them has the same customers.
-    start, end = max(scope.period.start, first), min(scope.period.end, last)
+    start, end = max(scope.period.start, first), min(scope.last, last)
     if start > end:
         return {measure.name: ({} if group else {None: 0.0}) for measure in measures}
     if (end - start).days >= selects.REPEAT_WINDOW_DAYS:
         return _repeat_scan(rollups, measures, scope, group)
     # A window this short was counted by the refresh: one indexed lookup per channel and
     # campaign instead of one index entry per customer and order day.
-    key = rollups.key(RW, None, scope, group, None)
+    keys = rollups.key(RW, None, scope, group, None)
     columns = [RW.c[measure.column].label(measure.name) for measure in measures]
-    if key is not None:
-        columns.insert(0, key.label("key"))
     inner = (
-        select(*columns)
+        select(*keys, *columns)
         .select_from(rollups.joined(RW, scope, group))
         .where(RW.c.end_day == end, RW.c.start_day == start, *rollups.filters(RW, scope))
     )
@@ -251,7 +467,7 @@ def _repeat_scan(
     # A customer's first order day inside [start, end] is the row whose previous order
     # day is before start; they have 2+ orders in it when that row has 2+ orders, or when
     # the next row's previous day is that first day (prev2 before start) with 1 order.
-    key = rollups.key(RC, RC.c.day, scope, group, None)
+    keys = rollups.key(RC, RC.c.day, scope, group, None)
     start = literal(scope.period.start, Date)
     first_in = or_(RC.c.prev_day.is_(None), RC.c.prev_day < start)
     second_in = and_(
@@ -267,12 +483,10 @@ def _repeat_scan(
         ),
     }
     columns = [counted[measure.column].label(measure.name) for measure in measures]
-    if key is not None:
-        columns.insert(0, key.label("key"))
     inner = (
-        select(*columns)
+        select(*keys, *columns)
         .select_from(rollups.joined(RC, scope, group))
-        .where(*rollups.where(RC, RC.c.day, scope, scope.period.end))
+        .where(*rollups.where(RC, RC.c.day, scope, scope.last))
     )
     return rollups.run(inner, [measure.name for measure in measures], group)
 
@@ -291,6 +505,8 @@ def _day_n_not_yet(denominator: Measure, scope: Scope, words: str) -> str | None
 
 
 Reader = Callable[[RollupReader, Sequence[Measure], Scope, "str | None", "str | None"], Sums]
+# Builds the select of the rows a reader sums (their keys and the measures' columns).
+RowsOf = Callable[[RollupReader, Sequence[Measure], Scope, "str | None", "str | None"], Any]
 Explain = Callable[[Measure, Scope, str], "str | None"]
 
 
@@ -300,14 +516,21 @@ class Keeping:
     more to say when one of them is an empty denominator."""
 
     read: Reader
+    # Builds the rows `read` sums, when it is such a sum (several groupings of them are then
+    # read in one query).
+    rows: RowsOf | None = None
     # Distinct customers do not add up over days: a period's count is read, not summed.
     additive: bool = True
     explain: Explain | None = None
+    # Counted only for sign-up days whose day N has happened (by as_of, when set).
+    by_day_n: bool = False
 
 
 KEPT: dict[Kept, Keeping] = {
-    "daily": Keeping(_daily),
-    "eligible": Keeping(_eligible, explain=_day_n_not_yet),
-    "retained": Keeping(_retained),
+    "daily": Keeping(_daily, _daily_rows),
+    "eligible": Keeping(
+        _summing(_eligible_rows), _eligible_rows, explain=_day_n_not_yet, by_day_n=True
+    ),
+    "retained": Keeping(_summing(_retained_rows), _retained_rows, by_day_n=True),
     "repeat": Keeping(_repeat, additive=False),
 }

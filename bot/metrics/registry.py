@@ -25,6 +25,23 @@ Display = Literal["plain", "roi", "multiple"]
 #   repeat    distinct customers per window of days (rollup_repeat_windows): these do not
 #             add up over days, only over channels and campaigns
 Kept = Literal["daily", "eligible", "retained", "repeat"]
+# The rollup tables that keep a cohort measure by age (see bot/metrics/readers.py).
+PartsTable = Literal["ltv", "roi", "lead"]
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """How a cohort measure grows: the facts of the members of a cohort (the users anchored on
+    one day) over the window of days after that day. The rollups keep it by age, so it can be
+    read as of any earlier day (comparisons at the same age) and, when `projected`, carried
+    to the full window from the curve of the cohorts that have reached it (chain ladder)."""
+
+    parts: PartsTable
+    # The Settings field holding the window's length in days.
+    window: str
+    # The measure counting a cohort's members: its maturity, and how much history a curve has.
+    members: str
+    projected: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,8 @@ class Measure:
     described: str = ""
     # The rollup column it is read from (default: its name).
     column: str = ""
+    # Set for a measure counted over a window after each cohort's day (LTV revenue ...).
+    cohort: Cohort | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "described", self.described or self.noun)
@@ -55,10 +74,25 @@ MEASURES: tuple[Measure, ...] = (
     Measure("new_customers", "new customers", "no new customers"),
     Measure("revenue", "revenue", "no revenue"),
     Measure("orders", "orders", "no orders"),
-    Measure("ltv_revenue", "LTV revenue", "no LTV revenue"),
-    Measure("roi_revenue", "ROI revenue", "no ROI revenue"),
+    Measure(
+        "ltv_revenue",
+        "LTV revenue",
+        "no LTV revenue",
+        cohort=Cohort("ltv", "ltv_horizon_days", "new_customers", projected=True),
+    ),
+    Measure(
+        "roi_revenue",
+        "ROI revenue",
+        "no ROI revenue",
+        cohort=Cohort("roi", "roi_window_days", "signups", projected=True),
+    ),
     Measure("leads", "leads", "no leads"),
-    Measure("converted_leads", "converted leads", "no converted leads"),
+    Measure(
+        "converted_leads",
+        "converted leads",
+        "no converted leads",
+        cohort=Cohort("lead", "lead_window_days", "leads"),
+    ),
     # Sign-ups whose day N has happened: the denominator of retention.
     Measure(
         "eligible",
@@ -85,6 +119,15 @@ _MEASURES_BY_NAME = {measure.name: measure for measure in MEASURES}
 
 # The rollup_daily columns, as the measures kept daily declare them.
 DAILY_MEASURES = tuple(measure.column for measure in MEASURES if measure.kept == "daily")
+
+
+def cohort_windows(settings: object) -> dict[str, int]:
+    """The window in days of every cohort measure, by measure name, as `settings` set them."""
+    return {
+        measure.name: int(getattr(settings, measure.cohort.window))
+        for measure in MEASURES
+        if measure.cohort is not None
+    }
 
 
 def get_measure(name: str) -> Measure:
@@ -116,11 +159,34 @@ class Metric:
     notes: tuple[str, ...] = field(default=())
     # The measure counted as the answer's sample size (None: the days in the period).
     sample: str | None = None
+    # How a change of a row's own rate is said in the drivers ("CAC: baidu dearer").
+    rate_words: tuple[str, str] = ("higher", "lower")
 
     def measures(self) -> tuple[Measure, ...]:
         """The declared measures the metric reads: numerator, denominator, sample (no repeats)."""
         names = (self.numerator, self.denominator, self.sample)
         return tuple(get_measure(name) for name in dict.fromkeys(n for n in names if n))
+
+    def projected(self) -> Measure | None:
+        """The numerator, when it is a cohort measure projected to its full window."""
+        numerator = get_measure(self.numerator)
+        cohort = numerator.cohort
+        return numerator if cohort is not None and cohort.projected else None
+
+    def value_range(self) -> tuple[float, float]:
+        """The lowest and highest value the metric can take (see VALUE_RANGES)."""
+        return VALUE_RANGES[self.unit]
+
+
+# What a value of each unit can be, for targets and reported values: a share of people is
+# 0 to 1 (100%); counts, money and ratios of them are never negative. The upper bounds are
+# what the database and the formats hold (NUMERIC(18, 2) money).
+VALUE_RANGES: dict[Unit, tuple[float, float]] = {
+    "percent": (0.0, 1.0),
+    "count": (0.0, 1e15),
+    "currency": (0.0, 1e15),
+    "ratio": (0.0, 1e6),
+}
 
 
 _BUILT_IN: tuple[Metric, ...] = (
@@ -158,6 +224,7 @@ _BUILT_IN: tuple[Metric, ...] = (
         denominator="new_customers",
         aliases=("cpa", "acquisition_cost"),
         slash_command="/cac",
+        rate_words=("dearer", "cheaper"),
     ),
     Metric(
         name="revenue",
@@ -186,7 +253,10 @@ _BUILT_IN: tuple[Metric, ...] = (
         aliases=("lifetime_value", "clv"),
         margin=True,
         slash_command="/ltv",
-        notes=("Cohorts younger than the horizon are shown with their maturity.",),
+        notes=(
+            "Cohorts younger than the horizon are shown with their maturity and projected to "
+            "the horizon (see Projections).",
+        ),
     ),
     Metric(
         name="ltv_cac",
@@ -203,6 +273,7 @@ _BUILT_IN: tuple[Metric, ...] = (
         aliases=("ltv/cac", "ltvcac", "ltv_to_cac"),
         margin=True,
         display="multiple",
+        notes=("Projected to the horizon like ltv when its cohorts are younger than it.",),
     ),
     Metric(
         name="roi",
@@ -211,14 +282,18 @@ _BUILT_IN: tuple[Metric, ...] = (
         unit="ratio",
         good="up",
         formula=(
-            "Revenue from orders placed 0 to ROI_WINDOW_DAYS days after sign-up by the users who "
-            "signed up in the period / spend in the period; shown as 1:x."
+            "Revenue : spend (what many call ROAS): the revenue from orders placed 0 to "
+            "ROI_WINDOW_DAYS days after sign-up by the users who signed up in the period / "
+            "spend in the period, shown as 1:x (1:2.5 is 2.5 of revenue for each 1 spent). "
+            "Maturity is the share of those users whose sign-up day + ROI_WINDOW_DAYS is "
+            "yesterday or earlier."
         ),
         numerator="roi_revenue",
         denominator="spend",
         aliases=("roas", "return"),
         display="roi",
         slash_command="/roi",
+        notes=("Sign-ups younger than the window are projected to it (see Projections).",),
     ),
     Metric(
         name="retention",
@@ -259,11 +334,23 @@ _BUILT_IN: tuple[Metric, ...] = (
         good="down",
         formula=(
             "Spend / converted leads (leads created in the period that converted, as in "
-            "lead_conversion)."
+            "lead_conversion). Not cost_per_lead (`cpl`), which divides by every lead."
         ),
         numerator="spend",
         denominator="converted_leads",
-        aliases=("cpl", "cost_per_lead"),
+        rate_words=("dearer", "cheaper"),
+    ),
+    Metric(
+        name="cost_per_lead",
+        sample="leads",
+        label="Cost per lead",
+        unit="currency",
+        good="down",
+        formula="Spend / leads created in the period, same filters.",
+        numerator="spend",
+        denominator="leads",
+        aliases=("cpl",),
+        rate_words=("dearer", "cheaper"),
     ),
     Metric(
         name="repeat_rate",
@@ -290,6 +377,7 @@ _BUILT_IN: tuple[Metric, ...] = (
         numerator="spend",
         denominator="new_customers",
         aliases=("cost_per_first_order", "foc"),
+        rate_words=("dearer", "cheaper"),
     ),
 )
 

@@ -46,13 +46,16 @@ def metric_blocks(
     result: Result, settings: Settings, *, buttons: bool = True, shared_by: str | None = None
 ) -> list[Block]:
     """The answer to a metric question: header, headline, change, context, rows, buttons."""
-    metric = result.query.metric
+    currency = settings.currency
+    whole = fmt.answer_whole(result, currency)
     out: list[Block] = [kit.header(fmt.metric_title(result.query))]
-    headline = fmt.format_metric_value(result.value, metric, settings.currency)
-    lines = [f"*{headline}*"]
-    change = fmt.format_change_line(result, settings.currency)
+    lines = [f"*{fmt.headline(result, currency, whole)}*"]
+    change = fmt.format_change_line(result, currency, whole)
     if change:
         lines.append(f"{change_mark(result)} {change}".strip())
+    why = fmt.why_line(result, currency, whole)
+    if why:
+        lines.append(why)
     if result.note:
         lines.append(f"_{result.note}_")
     for warning in result.warnings:
@@ -64,9 +67,9 @@ def metric_blocks(
     if parts:
         out.append(kit.context(*parts))
     if result.breakdown:
-        out.extend(kit.lines_to_sections(fmt.breakdown_lines(result, settings.currency), code=True))
+        out.extend(kit.lines_to_sections(fmt.breakdown_lines(result, currency, whole), code=True))
     elif result.series:
-        out.extend(kit.lines_to_sections(fmt.series_lines(result, settings.currency), code=True))
+        out.extend(kit.lines_to_sections(fmt.series_lines(result, currency, whole), code=True))
     if buttons and result.value is not None:
         value = button_value(result.query.text)
         actions = ActionsBlock(
@@ -84,8 +87,7 @@ def metric_message(
     result: Result, settings: Settings, *, buttons: bool = True, shared_by: str | None = None
 ) -> dict[str, Any]:
     """A chat message (blocks + fallback text) answering a metric question."""
-    text = f"{fmt.metric_title(result.query)}: " + fmt.format_metric_value(
-        result.value, result.query.metric, settings.currency
-    )
+    whole = fmt.answer_whole(result, settings.currency)
+    text = f"{fmt.metric_title(result.query)}: " + fmt.headline(result, settings.currency, whole)
     blocks = metric_blocks(result, settings, buttons=buttons, shared_by=shared_by)
     return kit.message(blocks, text)

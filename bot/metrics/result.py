@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.metrics.drivers import Driver
 from bot.metrics.query import Query
 
 
@@ -18,6 +19,8 @@ class Row:
     numerator: float
     denominator: float | None
     note: str | None = None
+    # The row's value with its young cohorts projected to the full window (see Result).
+    projected_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,13 @@ class Point:
 
 @dataclass(frozen=True)
 class Result:
-    """The answer to a Query. `value` is None when there is no data; `note` then says why."""
+    """The answer to a Query. `value` is None when there is no data; `note` then says why.
+
+    For a metric over cohorts that grow for a window of days (LTV, ROI), `projected_value` is
+    the value at the full window (`window_days`): the value itself once every cohort is that
+    old, else the chain-ladder projection; None when it cannot be projected. `same_age` says
+    the previous value counts only the facts its cohorts had at the age the current ones have
+    now. `drivers` split value - previous_value by channel, campaign and kind."""
 
     query: Query
     value: float | None
@@ -45,6 +54,12 @@ class Result:
     note: str | None = None
     data_through: date | None = None
     warnings: tuple[str, ...] = field(default=())
+    projected_value: float | None = None
+    window_days: int | None = None
+    # True when some cohorts are younger than the window: the value is a value so far.
+    so_far: bool = False
+    same_age: bool = False
+    drivers: tuple[Driver, ...] = ()
 
     @property
     def change(self) -> float | None:
@@ -52,3 +67,13 @@ class Result:
         if self.value is None or self.previous_value in (None, 0):
             return None
         return (self.value - self.previous_value) / abs(self.previous_value)  # type: ignore[operator]
+
+    @property
+    def change_points(self) -> float | None:
+        """A percent metric's change in percentage points (34.2% to 32.9% is -1.3); None for
+        other units or when there is nothing to compare."""
+        if self.query.metric.unit != "percent":
+            return None
+        if self.value is None or self.previous_value is None:
+            return None
+        return (self.value - self.previous_value) * 100

@@ -1,4 +1,6 @@
-"""The few SQL expressions that differ between databases: a timestamp's day, days between."""
+"""The few SQL expressions that differ between databases: a timestamp's day, days between,
+the previous value in a window, a grain bucket's first day. Each takes the dialect name of
+the connection it runs on (SQLite, PostgreSQL, DuckDB, ClickHouse or a MySQL-protocol engine)."""
 
 from __future__ import annotations
 
@@ -8,20 +10,46 @@ from typing import Any
 from sqlalchemy import Date, Integer, cast, func, literal, literal_column, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.core.warehouse import family
+
 
 def day_of(column: Any, dialect: str) -> ColumnElement[Any]:
     """The calendar day of a naive timestamp (timestamps are wall-clock workspace time)."""
-    if dialect == "sqlite":
+    kind = family(dialect)
+    if kind == "sqlite":
         # CAST(... AS DATE) has numeric affinity on SQLite; date() keeps the ISO text.
         return func.date(column, type_=Date)
+    if kind == "clickhouse":
+        # CAST of a NULL (an outer join's missing row) to Date is an error there.
+        return func.toDate(column, type_=Date)
     return cast(column, Date)
 
 
 def days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
     """Whole calendar days from `earlier` to `later` (both already days)."""
-    if dialect == "sqlite":
+    kind = family(dialect)
+    if kind == "sqlite":
         return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    if kind == "mysql":
+        # date - date is a number of the form YYYYMMDD there, not days.
+        return func.datediff(later, earlier, type_=Integer)
+    if kind == "clickhouse":
+        # toDate: a day given as a literal may be rendered as text there.
+        unit = literal_column("'day'")
+        return func.dateDiff(unit, func.toDate(earlier), func.toDate(later), type_=Integer)
     return type_coerce(later - earlier, Integer)
+
+
+def previous(column: Any, offset: int, partition: Any, order: Any, dialect: str) -> Any:
+    """The value of `column` `offset` rows before, in the window of `partition` ordered by
+    `order`; NULL when there is none."""
+    if family(dialect) == "clickhouse":
+        # ClickHouse's lag gives the type's default (0, 1970-01-01) for a missing row;
+        # lagInFrame over a nullable value gives NULL, within a frame that reaches back.
+        return func.lagInFrame(func.toNullable(column), offset, type_=column.type).over(
+            partition_by=partition, order_by=order, rows=(None, 0)
+        )
+    return func.lag(column, offset).over(partition_by=partition, order_by=order)
 
 
 def bucket_start(day: Any, grain: str, period_start: date, dialect: str) -> ColumnElement[Any]:
@@ -29,7 +57,7 @@ def bucket_start(day: Any, grain: str, period_start: date, dialect: str) -> Colu
     month), clipped to the period's first day. Arithmetic, so it costs the same per row
     whatever the number of buckets."""
     start = literal(period_start, Date)
-    if dialect == "sqlite":
+    if family(dialect) == "sqlite":
         # 'weekday 1' moves forward to a Monday, so step back six days first.
         modifiers = ("-6 days", "weekday 1") if grain == "week" else ("start of month",)
         first = func.date(day, *[literal_column(f"'{m}'") for m in modifiers], type_=Date)

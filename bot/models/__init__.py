@@ -30,7 +30,17 @@ from bot.models.rollups import (
     RollupState,
 )
 from bot.models.warroom import ALERT_STATES, AlertState, StandupUpdate
-from bot.models.workspace import RUN_STATES, JobRun, SlackEvent, TeamMember, Workspace
+from bot.models.workspace import (
+    POST_STATES,
+    REQUEST_STATES,
+    RUN_STATES,
+    HandledRequest,
+    JobRun,
+    SlackEvent,
+    SlackPost,
+    TeamMember,
+    Workspace,
+)
 
 FACT_TABLES: tuple[type[Base], ...] = (Channel, Campaign, Spend, User, Lead, Order, Activity)
 
@@ -41,7 +51,9 @@ __all__ = [
     "ID",
     "KEY",
     "MONEY",
+    "POST_STATES",
     "PROPOSAL_STATES",
+    "REQUEST_STATES",
     "RUN_STATES",
     "SLACK_BOTS",
     "SLACK_INSTALLATIONS",
@@ -53,6 +65,7 @@ __all__ = [
     "Campaign",
     "Channel",
     "Fund",
+    "HandledRequest",
     "ImportRun",
     "JobRun",
     "KeyResult",
@@ -74,6 +87,7 @@ __all__ = [
     "RollupRoiPart",
     "RollupState",
     "SlackEvent",
+    "SlackPost",
     "StandupUpdate",
     "TeamMember",
     "User",

@@ -1,5 +1,6 @@
 """The bot's own state about a workspace: its saved settings, the growth team, the claimed
-scheduled sends (job runs) and the Events API deliveries already handled."""
+scheduled sends (job runs), the messages that must go out once (slack_posts), and the Events
+API deliveries and interactive requests already handled."""
 
 from __future__ import annotations
 
@@ -23,7 +24,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import TEAMS, Base, one_of
 
-RUN_STATES = ("claimed", "posted", "failed")
+# uncertain: a post may have gone out and Slack could not be asked; nothing is posted until
+# a person resolves it (`warroom digest --send --force`).
+RUN_STATES = ("claimed", "posted", "failed", "uncertain")
+POST_STATES = ("reserved", "sending", "posted", "uncertain")
+REQUEST_STATES = ("pending", "done")
 
 
 class Workspace(Base):
@@ -74,6 +79,32 @@ class JobRun(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set just before the message is posted: from then on an attempt may have posted it, so
+    # a later attempt looks for it before posting.
+    sending_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SlackPost(Base):
+    """A message that must go out once (an alert, a proposal's fund-channel message), reserved
+    before it is posted: unique per workspace and key."""
+
+    __tablename__ = "slack_posts"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "key"),
+        CheckConstraint(one_of("state", POST_STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), default="reserved")
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    sending_at: Mapped[datetime | None] = mapped_column(DateTime)
+    channel: Mapped[str | None] = mapped_column(String(64))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class SlackEvent(Base):
@@ -83,3 +114,18 @@ class SlackEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class HandledRequest(Base):
+    """An interactive request (a modal submission, a button click) claimed by the process
+    handling it, so a double click, a concurrent twin or a replay is handled once."""
+
+    __tablename__ = "handled_requests"
+    __table_args__ = (CheckConstraint(one_of("state", REQUEST_STATES), name="state"),)
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    token: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -29,8 +29,14 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "im:write",
-    # Finds a digest an interrupted attempt posted but did not record (jobs/digest.py).
+    # Messages that must go out once are looked up by their metadata after a doubtful answer
+    # or an interrupted attempt (bot/core/posting.py): in public and private channels and DMs.
     "channels:history",
+    "groups:history",
+    # Also the message.im events: questions in a DM to the bot (handlers/events).
+    "im:history",
+    # The app_mention events: "@War Room what is our cac this week?" in a channel.
+    "app_mentions:read",
 )
 OAUTH_STATE_SECONDS = 600
 # Bolt runs every listener, ack included, in this pool (its default has five threads). Our

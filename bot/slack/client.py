@@ -1,6 +1,17 @@
-"""Every Slack Web API client the bot makes comes from here: one base URL, one retry policy."""
+"""Every Slack Web API client the bot makes comes from here: one base URL, one retry policy.
+
+The policy: a 429 is retried after Retry-After for every method (Slack refused the request,
+so nothing happened). A 5xx answer, a time-out or a dropped connection leaves it open whether
+Slack acted, so those are retried only for methods that can be repeated without a second
+effect (reads, chat.update, views.update ...), never for a method that creates something
+(chat.postMessage, files.completeUploadExternal, views.open ...): a message that must go out
+once is looked up instead (bot.core.posting).
+"""
 
 from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -8,17 +19,73 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 from sqlalchemy import Engine
 
 from bot.core.settings import Settings
 
+# Methods whose repetition would create a second message, file, modal or reminder.
+NOT_REPEATABLE = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.meMessage",
+        "chat.scheduleMessage",
+        "files.completeUploadExternal",
+        "files.upload",
+        "files.remote.add",
+        "views.open",
+        "views.push",
+        "reminders.add",
+        "conversations.create",
+    }
+)
 
-def retry_handlers() -> list:
-    """Retries for connection resets, 429 (honouring Retry-After) and 5xx answers."""
+
+def method_of(url: str) -> str:
+    """The Web API method a request URL calls ("chat.postMessage")."""
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _repeatable(request: Any) -> bool:
+    return method_of(str(getattr(request, "url", ""))) not in NOT_REPEATABLE
+
+
+class RepeatableServerErrorRetryHandler(ServerErrorRetryHandler):
+    """Retries a 500 or 503 answer, only for a method that can be repeated safely."""
+
+    def _can_retry(
+        self, *, state: Any, request: Any, response: Any = None, error: Any = None
+    ) -> bool:
+        return _repeatable(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class RepeatableConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
+    """Retries a dropped connection or a time-out, only for a method that can be repeated."""
+
+    def __init__(self, max_retry_count: int = 1) -> None:
+        super().__init__(
+            max_retry_count=max_retry_count,
+            error_types=[*ConnectionErrorRetryHandler().error_types_to_do_retries, TimeoutError],
+        )
+
+    def _can_retry(
+        self, *, state: Any, request: Any, response: Any = None, error: Any = None
+    ) -> bool:
+        return _repeatable(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """429 (honouring Retry-After) for every method; 5xx answers, dropped connections and
+    time-outs only for methods that can be repeated without a second effect."""
     return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
+        RepeatableConnectionErrorRetryHandler(max_retry_count=2),
+        RepeatableServerErrorRetryHandler(max_retry_count=2),
     ]
 
 

@@ -8,19 +8,21 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.context import Context
+from bot.core.dedupe import AlreadyHandled, StillHandling, handle_once
 from bot.core.render import Reply, text_message
 from bot.core.workspace import workspace_key
 from bot.slack.app import base_context
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SORRY = (
     ":warning: Sorry, something went wrong on our side while answering that. "
@@ -146,6 +148,48 @@ def modal_values(view: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def view_request(view: dict[str, Any]) -> str:
+    """What names one submission of a modal (for bot.core.dedupe.handle_once): its view id
+    and hash. Slack keeps both when a submission is answered with errors, so the corrected
+    resubmission has the same name; the failed one gave its claim back."""
+    return f"{view.get('id') or '-'}:{view.get('hash') or '-'}"[:200]
+
+
+def click_request(body: dict[str, Any], action: dict[str, Any]) -> str:
+    """What names one button click (for bot.core.dedupe.handle_once): the action, who
+    clicked, and when (a replay carries the same; a second click does not)."""
+    user = body.get("user") or {}
+    who = user.get("id") if isinstance(user, dict) else user
+    return f"{action.get('action_id')}:{who}:{action.get('action_ts')}"[:200]
+
+
+def submitted_once(
+    ack: Ack, ctx: Context, view: dict[str, Any], work: Callable[[Context], T], block: str
+) -> T | None:
+    """Run `work` once per submission of `view`, however often it is delivered; None when
+    this delivery is a twin, answered here: the modal closes when the twin did the work, and
+    `block` says to try again while the twin is still at it. The work's own errors (invalid
+    input) propagate, and leave the submission free for the corrected one."""
+    try:
+        return handle_once(ctx, "view", view_request(view), work)
+    except AlreadyHandled:
+        ack()
+    except StillHandling as busy:
+        ack(response_action="errors", errors={block: str(busy)})
+    return None
+
+
+def clicked_once(
+    ctx: Context, body: dict[str, Any], action: dict[str, Any], work: Callable[[Context], T]
+) -> T | None:
+    """Run `work` once per click, however often it is delivered; None for a twin."""
+    try:
+        return handle_once(ctx, "click", click_request(body, action), work)
+    except (AlreadyHandled, StillHandling):
+        log.info("click %s delivered again; handled once", click_request(body, action))
+        return None
+
+
 def tell(
     text: str,
     *,
@@ -165,10 +209,18 @@ def tell(
         log.exception("Could not tell %s: %s", ctx.actor, text)
 
 
+# Ids are INTEGER columns: a button carrying more (10**23) names nothing, never an overflow.
+MAX_BUTTON_NUMBER = 2**31 - 1
+
+
 def button_number(value: str | None) -> int | None:
-    """The number a button carries (a proposal id), or None when it carries none."""
+    """The number a button carries (a proposal id, 1 to MAX_BUTTON_NUMBER), or None when it
+    carries none."""
     text = str(value or "").strip().lstrip("#")
-    return int(text) if text.isdigit() else None
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_BUTTON_NUMBER)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_BUTTON_NUMBER else None
 
 
 def modal_metadata(view: dict[str, Any]) -> dict[str, Any]:

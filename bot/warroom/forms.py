@@ -4,6 +4,7 @@ team list and their confirmations."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 from typing import Any
 
@@ -23,7 +24,8 @@ from slack_sdk.models.views import View
 
 from bot.core import blocks as kit
 from bot.core.blocks import mention
-from bot.core.settings import Settings
+from bot.core.settings import Settings, SettingsError
+from bot.core.text import clean_values
 from bot.warroom.alerts import RULES, Rule
 from bot.warroom.render import day_text, team_label, update_line
 from bot.warroom.standup import RESOURCES, CampaignChoice, Update
@@ -238,14 +240,25 @@ def _number(block_id: str, label: str, value: float, decimal: bool) -> InputBloc
 
 def settings_changes(values: dict[str, Any]) -> dict[str, Any]:
     """The submitted settings form as setting values (strings; the Settings model converts
-    them); fields left empty are not changes."""
+    and range-checks them); fields left empty are not changes. SettingsError for a threshold
+    that is not a finite number (1e400 would be read as infinity)."""
     out: dict[str, Any] = {}
+    thresholds = {rule.setting for rule in RULES.values()}
     for name in SETTINGS_FIELDS:
-        value = values.get(name)
+        value = clean_values(values.get(name))
         if value in (None, ""):
             continue
+        if name in thresholds and not _finite(str(value)):
+            raise SettingsError(f'Bad setting {name.upper()}: "{value}" is not a finite number')
         out[name] = value == "true" if name == "digest_weekdays_only" else value
     return out
+
+
+def _finite(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return True  # not a number at all: the Settings model says so
 
 
 def settings_saved_message(changes: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""The headline numbers per channel over the last complete days (App Home's table)."""
+"""The headline numbers per channel over the last complete days (App Home's table).
+
+ROI and LTV/CAC of the last days' young cohorts are shown as their projections to the full
+window (and marked so), never as values so far beside complete ones; a count with nothing to
+count is 0."""
 
 from __future__ import annotations
 
@@ -31,6 +35,8 @@ class Headlines:
     total: tuple[float | None, ...]
     data_through: date | None
     note: str | None = None
+    # Per metric: True when its numbers are projections of young cohorts.
+    projected: tuple[bool, ...] = ()
 
 
 def channel_headlines(ctx: Context, days: int = HOME_DAYS) -> Headlines:
@@ -42,20 +48,31 @@ def channel_headlines(ctx: Context, days: int = HOME_DAYS) -> Headlines:
     labels: dict[str, str] = {}
     values: dict[str, dict[str, float | None]] = {}
     total: list[float | None] = []
+    projected: list[bool] = []
+    missing: dict[str, float | None] = {}
     through = None
     note = None
     for metric in metrics:
         query = Query(metric=metric, period=period, filters=Filters(), by="channel", compare="none")
         result = answer(query, settings, ctx.db, ctx.clock)
-        total.append(result.value)
+        total.append(result.projected_value if result.so_far else result.value)
+        projected.append(result.so_far)
+        # A channel without a row counted nothing: 0 for a sum over loaded days.
+        counted = metric.denominator is None and result.value is not None
+        missing[metric.name] = 0 if counted else None
         through = through or result.data_through
         if result.value is None and note is None:
             note = result.note
         for row in result.breakdown:
             labels.setdefault(row.key, row.label)
-            values.setdefault(row.key, {})[metric.name] = row.value
+            shown = row.projected_value if result.so_far else row.value
+            values.setdefault(row.key, {})[metric.name] = shown
     rows = tuple(
-        ChannelRow(key, labels[key], tuple(values[key].get(m.name) for m in metrics))
+        ChannelRow(
+            key,
+            labels[key],
+            tuple(values[key].get(m.name, missing[m.name]) for m in metrics),
+        )
         for key in sorted(labels, key=lambda k: labels[k].lower())
     )
-    return Headlines(period, metrics, rows, tuple(total), through, note)
+    return Headlines(period, metrics, rows, tuple(total), through, note, tuple(projected))

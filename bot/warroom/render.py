@@ -13,8 +13,9 @@ from slack_sdk.models.views import View
 
 from bot.core import blocks as kit
 from bot.core.blocks import mention
+from bot.core.money import whole_amounts
 from bot.core.settings import Settings
-from bot.metrics import find_metric, format_metric_value
+from bot.metrics import Driver, driver_from_json, drivers_text, find_metric, format_metric_value
 from bot.warroom.alerts import Alert
 from bot.warroom.digest import COLUMNS, NOT_LOADED, PAID_ONLY, Cell, ChannelLine, Digest
 from bot.warroom.headlines import Headlines
@@ -29,9 +30,11 @@ COLUMN_LABELS = {
     "new_customers": "New customers",
     "cac": "CAC",
     "revenue": "Revenue",
-    "roi": "ROI so far",
+    "roi": "ROI",
     "retention": "D1",
 }
+# Said after the label of a number that is a projection of young cohorts.
+PROJECTED = "projected"
 
 
 def day_text(day: date) -> str:
@@ -57,28 +60,55 @@ def _arrow(cell: Cell, good: str) -> str:
     )
 
 
-def _cell_text(name: str, cell: Cell, digest: Digest) -> str:
+def _cell_text(name: str, cell: Cell, digest: Digest, whole: bool | None) -> str:
     metric = digest.metrics[name]
-    label = COLUMN_LABELS[name]
+    label = COLUMN_LABELS[name] + (f" {PROJECTED}" if cell.projected else "")
     if cell.note:
-        return f"{label} _{cell.note}_"
-    value = format_metric_value(cell.value, metric, digest.currency)
-    average = format_metric_value(cell.average, metric, digest.currency)
-    change = cell.change
-    moved = f" ({change * 100:+.0f}%)" if change is not None and cell.moved else ""
+        return f"{COLUMN_LABELS[name]} _{cell.note}_"
+    value = format_metric_value(cell.value, metric, digest.currency, whole)
+    average = format_metric_value(cell.average, metric, digest.currency, whole)
+    moved = (
+        f" ({_cell_change(cell, metric.unit)})" if cell.moved and cell.change is not None else ""
+    )
     mark = _arrow(cell, metric.good)
     text = f"{label} *{value}* (7d {average}){moved}"
     return f"{mark} {text}" if mark else text
 
 
-def _channel_line(line: ChannelLine, digest: Digest) -> str:
+def _cell_change(cell: Cell, unit: str) -> str:
+    """A percent number's change in percentage points, others' in percent."""
+    if unit == "percent" and cell.value is not None and cell.average is not None:
+        return f"{(cell.value - cell.average) * 100:+.1f} pp"
+    return f"{(cell.change or 0) * 100:+.0f}%"
+
+
+def _channel_line(line: ChannelLine, digest: Digest, whole: bool | None) -> str:
     heading = f"*{line.name}*" + (f" ({line.kind})" if line.kind else "")
     if line.ltv_cac is not None:
         ltv_cac = format_metric_value(line.ltv_cac, digest_metric("ltv_cac"), digest.currency)
-        heading += f" · LTV/CAC 30d *{ltv_cac}*"
+        projected = f" {PROJECTED}" if line.ltv_cac_projected else ""
+        heading += f" · LTV/CAC 30d{projected} *{ltv_cac}*"
     names = [n for n in COLUMNS if line.kind != "organic" or n not in PAID_ONLY]
-    cells = " · ".join(_cell_text(name, line.cells[name], digest) for name in names)
-    return f"{heading}\n{cells}"
+    cells = " · ".join(_cell_text(name, line.cells[name], digest, whole) for name in names)
+    text = f"{heading}\n{cells}"
+    for name in names:
+        cell = line.cells[name]
+        why = drivers_text(cell.drivers, digest.metrics[name], digest.currency, whole)
+        if why:
+            text += f"\n_{COLUMN_LABELS[name]}_ · {why}"
+    return text
+
+
+def digest_whole(digest: Digest) -> bool:
+    """One precision for every amount of money in the digest (see whole_amounts)."""
+    amounts: list[float | None] = []
+    lines = [*digest.channels, *([digest.total] if digest.total else [])]
+    for line in lines:
+        for name, cell in line.cells.items():
+            if digest.metrics[name].unit == "currency":
+                amounts += [cell.value, cell.average]
+                amounts += [driver.effect for driver in cell.drivers]
+    return whole_amounts(amounts, digest.currency)
 
 
 def digest_metric(name: str) -> Any:
@@ -93,6 +123,18 @@ def _loaded_text(digest: Digest) -> str:
     return "Data loaded through: " + ", ".join(parts)
 
 
+def alert_drivers(alert: Alert) -> list[Driver]:
+    """The drivers an alert's numbers carry."""
+    return [driver_from_json(data) for data in alert.details.get("drivers") or []]
+
+
+def alert_why(alert: Alert, currency: str = "CNY") -> str | None:
+    """ "Why: ..." for the number an alert reports (None when nothing moved it)."""
+    name = alert.details.get("metric")
+    metric = find_metric(name) if name else None
+    return drivers_text(alert_drivers(alert), metric, currency)
+
+
 def _alert_line(alert: Alert) -> str:
     rule = alert.playbook
     owners = " + ".join(team_label(t) for t in rule.owners)
@@ -103,6 +145,9 @@ def _alert_line(alert: Alert) -> str:
     )
     if alert.command:
         text += f" · `{alert.command}`"
+    why = alert_why(alert)
+    if why:
+        text += f"\n{why}"
     return text
 
 
@@ -156,9 +201,10 @@ def digest_blocks(digest: Digest) -> list[Block]:
                     " Those numbers are shown as _not loaded yet_, not as zero."
                 )
             )
-        lines = [_channel_line(line, digest) for line in digest.channels]
+        whole = digest_whole(digest)
+        lines = [_channel_line(line, digest, whole) for line in digest.channels]
         if digest.total is not None:
-            lines.append(_channel_line(digest.total, digest))
+            lines.append(_channel_line(digest.total, digest, whole))
         out.extend(kit.lines_to_sections(lines))
     out.append(DividerBlock())
     if digest.alerts:
@@ -238,6 +284,9 @@ def alert_message(alert: Alert, kind: str) -> dict[str, Any]:
         f"*What to do:* {rule.action}",
         f"*Numbers:* {alert.summary}",
     ]
+    why = alert_why(alert)
+    if why:
+        lines.append(f"*{why.replace('Why:', 'Why:*', 1)}")
     if rule.steps:
         lines.append(f"*{rule.steps_title}:*")
         lines.extend(f":white_square: {step}" for step in rule.steps)
@@ -246,6 +295,48 @@ def alert_message(alert: Alert, kind: str) -> dict[str, Any]:
         blocks.append(kit.context(f"See the numbers: `{alert.command}`"))
         blocks.append(ActionsBlock(elements=[_numbers_button(alert.command)]))
     return kit.message(blocks, f"Playbook alert: {rule.title} ({alert.subject})")
+
+
+# Details of an alert that are words, not its numbers.
+_NOT_VALUES = {"summary", "command", "drivers", "metric", "opened_summary", "resolved_summary"}
+
+
+def alert_as_json(alert: Alert) -> dict[str, Any]:
+    """An open alert for `warroom alerts --json`: rule, subject, title, owners, opened_at,
+    values (its numbers) and drivers (of the number it reports)."""
+    rule = alert.playbook
+    return {
+        "rule": alert.rule,
+        "subject": alert.subject,
+        "title": rule.title,
+        "owners": list(rule.owners),
+        "opened_at": alert.opened_at.isoformat(),
+        "values": {k: v for k, v in alert.details.items() if k not in _NOT_VALUES},
+        "drivers": [driver.as_json() for driver in alert_drivers(alert)],
+    }
+
+
+def alerts_text(alerts: list[Alert], currency: str) -> str:
+    """The open alerts as a person reads them in a terminal, one paragraph each."""
+    if not alerts:
+        return "No open alerts: the playbook is quiet."
+    out = []
+    for alert in alerts:
+        rule = alert.playbook
+        subject = "all channels" if alert.subject == "all" else alert.subject
+        owners = " + ".join(team_label(t) for t in rule.owners)
+        lines = [
+            f"{rule.title} · {subject} (since {alert.opened_at:%Y-%m-%d %H:%M}) · "
+            f"owners: {owners} · {rule.action}",
+            f"  {alert.summary}",
+        ]
+        why = alert_why(alert, currency)
+        if why:
+            lines.append(f"  {why}")
+        if alert.command:
+            lines.append(f"  numbers: {alert.command}")
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
 
 
 # ------------------------------------------------------------------------------ stand-ups
@@ -310,26 +401,24 @@ def headlines_section(headlines: Headlines, currency: str) -> list[Block]:
     if not headlines.rows and all(v is None for v in headlines.total):
         out.append(kit.context(headlines.note or "No growth data loaded yet."))
         return out
+    projected = headlines.projected or (False,) * len(headlines.metrics)
     names = ["Channel", *(HOME_COLUMN_NAMES.get(m.name, m.label) for m in headlines.metrics)]
-    table = [
-        [
-            row.label,
-            *(
-                format_metric_value(v, m, currency)
-                for v, m in zip(row.values, headlines.metrics, strict=True)
-            ),
-        ]
-        for row in headlines.rows
+    money = [
+        value
+        for line in (*(row.values for row in headlines.rows), headlines.total)
+        for value, metric in zip(line, headlines.metrics, strict=True)
+        if metric.unit == "currency"
     ]
-    table.append(
-        [
-            "All",
-            *(
-                format_metric_value(v, m, currency)
-                for v, m in zip(headlines.total, headlines.metrics, strict=True)
-            ),
+    whole = whole_amounts(money, currency)
+
+    def shown(values: tuple[float | None, ...]) -> list[str]:
+        return [
+            format_metric_value(v, m, currency, whole)
+            for v, m in zip(values, headlines.metrics, strict=True)
         ]
-    )
+
+    table = [[row.label, *shown(row.values)] for row in headlines.rows]
+    table.append(["All", *shown(headlines.total)])
     table = [[cell.replace("no data", "–") for cell in line] for line in table]
     widths = [max(len(r[i]) for r in [names, *table]) for i in range(len(names))]
 
@@ -341,6 +430,13 @@ def headlines_section(headlines: Headlines, currency: str) -> list[Block]:
     lines = [line(names), *(line(r) for r in table)]
     out.extend(kit.lines_to_sections(lines, code=True))
     small = []
+    marked = [
+        HOME_COLUMN_NAMES.get(m.name, m.label)
+        for m, young in zip(headlines.metrics, projected, strict=True)
+        if young
+    ]
+    if marked:
+        small.append(f"{' and '.join(marked)}: projected to the full window (young cohorts)")
     if headlines.data_through:
         small.append(f"data through {headlines.data_through}")
     small.append("ask `/metric list` for definitions")
@@ -357,6 +453,9 @@ def _home_alert_line(alert: Alert) -> str:
         text += f"\n{alert.summary}"
     if alert.command:
         text += f" · `{alert.command}`"
+    why = alert_why(alert)
+    if why:
+        text += f"\n{why}"
     return text
 
 

@@ -12,6 +12,7 @@ from bot.core import runs
 from bot.core.clock import naive_utc
 from bot.core.context import Context
 from bot.core.db import Database
+from bot.core.text import clean_text
 from bot.models import Campaign, StandupUpdate
 from bot.warroom.team import Member, list_members, member
 
@@ -105,7 +106,7 @@ def campaign_choices(
 def _clean(value: str | None, label: str) -> str | None:
     if value is None:
         return None
-    value = value.strip()
+    value = clean_text(value).strip()
     if len(value) > MAX_TEXT:
         raise StandupError(f"{label} is {len(value)} characters; keep it under {MAX_TEXT}.")
     return value or None
@@ -141,6 +142,8 @@ def save_update(
             f"The digest for {day.isoformat()} has gone out; that day's update can no longer "
             "be changed."
         )
+    campaign_id = _clean(campaign_id, "Campaign")
+    resources_ready = [clean_text(key) for key in resources_ready]
     shipped = _clean(shipped, "What shipped")
     next_steps = _clean(next_steps, "What's next")
     resources_note = _clean(resources_note, "Resources note")

@@ -14,6 +14,7 @@ from handlers.actions import (
     fund_propose,
     fund_reject,
     fund_withdraw,
+    language_reading,
     metric_chart,
     metric_share,
     standup_open,
@@ -31,6 +32,7 @@ LISTENERS = (
     fund_complete,
     standup_open,
     alert_numbers,
+    language_reading,
 )
 
 

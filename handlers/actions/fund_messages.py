@@ -14,13 +14,14 @@ from bot import fund
 from bot.core.context import Context
 from bot.fund import render
 from bot.fund.notify import after_decision
-from bot.slack.listener import after_ack, button_number, context_of, tell
+from bot.slack.listener import after_ack, button_number, clicked_once, context_of, tell
 
 Decide = Callable[[Context, int], fund.Outcome]
 
 
 def decision_listener(decide: Decide, *, dm: bool) -> Callable[..., None]:
-    """A button listener that applies one ledger decision (approve, withdraw) and reports it."""
+    """A button listener that applies one ledger decision (approve, withdraw) and reports it,
+    once per click (a replayed click changes and says nothing more)."""
 
     def listener(
         ack: Ack,
@@ -37,13 +38,16 @@ def decision_listener(decide: Decide, *, dm: bool) -> Callable[..., None]:
             proposal_id = button_number(action.get("value"))
             if proposal_id is None:
                 note = "That button does not name a proposal."
+                tell(note, ctx=ctx, client=client, respond=respond, body=body)
+                return
+            try:
+                outcome = clicked_once(ctx, body, action, lambda c: decide(c, proposal_id))
+            except fund.FundError as refused:
+                note = str(refused)
             else:
-                try:
-                    outcome = decide(ctx, proposal_id)
-                except fund.FundError as refused:
-                    note = str(refused)
-                else:
-                    note = after_decision(client, ctx, outcome, dm=dm)
+                if outcome is None:  # a replayed click: decided and told already
+                    return
+                note = after_decision(client, ctx, outcome, dm=dm)
             tell(note, ctx=ctx, client=client, respond=respond, body=body)
 
         after_ack(answer, body, respond)

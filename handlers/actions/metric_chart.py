@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.metrics.commands import Chart, metric_chart
 from bot.metrics.render import CHART_ACTION, query_of_button
-from bot.slack.listener import after_ack, context_of, deliver
+from bot.slack.listener import after_ack, clicked_once, context_of, deliver
 
 
 def handle_chart(
@@ -21,12 +21,16 @@ def handle_chart(
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    """Draw the chart and upload it to the channel (files_upload_v2), titled with the query."""
+    """Draw the chart and upload it to the channel (files_upload_v2), titled with the query;
+    once per click."""
     ack()
     ctx = context_of(body, context, client)
 
     def draw() -> None:
-        chart = metric_chart(query_of_button(action.get("value", "")), ctx)
+        query = query_of_button(action.get("value", ""))
+        chart = clicked_once(ctx, body, action, lambda once: metric_chart(query, once))
+        if chart is None:  # a replayed click: charted already
+            return
         if not isinstance(chart, Chart):
             deliver(chart, respond=respond, client=client, ctx=ctx)
             return

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.metrics.commands import share_metric
 from bot.metrics.render import SHARE_ACTION, query_of_button
-from bot.slack.listener import after_ack, context_of, deliver
+from bot.slack.listener import after_ack, clicked_once, context_of, deliver
 
 
 def handle_share(
@@ -21,13 +21,16 @@ def handle_share(
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    """Ask the question again and post the answer in the channel, saying who shared it."""
+    """Ask the question again and post the answer in the channel, saying who shared it (once
+    per click)."""
     ack()
     ctx = context_of(body, context, client)
 
     def share() -> None:
-        reply = share_metric(query_of_button(action.get("value", "")), ctx)
-        deliver(reply, respond=respond, client=client, ctx=ctx)
+        query = query_of_button(action.get("value", ""))
+        reply = clicked_once(ctx, body, action, lambda once: share_metric(query, once))
+        if reply is not None:  # None: a replayed click, shared already
+            deliver(reply, respond=respond, client=client, ctx=ctx)
 
     after_ack(share, body, respond)
 

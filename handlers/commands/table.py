@@ -1,8 +1,10 @@
 """The one table of every slash command and the feature answer behind it.
 
 The Slack listener (slash.py) and the local console both answer through `answer_command`.
-Metric commands come from the metric registry; a new command is one entry here and one in
-slack-manifest.yml (a test checks that the two agree).
+Metric commands come from the metric registry and answer in the query language or in plain
+words (bot.language); a typed line that is no command at all (a DM, a mention, the console)
+is a question in plain words. A new command is one entry here and one in slack-manifest.yml
+(a test checks that the two agree).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from functools import partial
 from bot.core.context import Context
 from bot.core.render import Reply
 from bot.fund import fund_command
-from bot.metrics.commands import metric_command
+from bot.language import answer_metric_command, answer_question
 from bot.metrics.registry import slash_commands
 from handlers.commands import warroom
 
@@ -32,7 +34,7 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    **{name: Command(partial(metric_command, name)) for name in slash_commands()},
+    **{name: Command(partial(answer_metric_command, name)) for name in slash_commands()},
     "/warroom": Command(warroom.answer, frozenset({"settings"})),
     "/fund": Command(fund_command, frozenset({"propose"})),
 }
@@ -69,7 +71,7 @@ def split_line(line: str) -> tuple[str, str]:
     """A typed line as (command, text): "/ltv channel=tiktok", "ltv channel=tiktok" (a known
     command without its slash) and "help" (meaning /warroom help)."""
     word, _, rest = line.strip().partition(" ")
-    if word.lower() in ("help", "/help", "?"):
+    if word.lower() in ("help", "/help", "?", "帮助"):
         return "/warroom", "help"
     if not word.startswith("/") and "/" + word.lower() in COMMANDS:
         word = "/" + word
@@ -77,6 +79,9 @@ def split_line(line: str) -> tuple[str, str]:
 
 
 def answer_line(line: str, ctx: Context) -> Reply:
-    """Answer one typed line ("/fund list") the way the slash command would."""
+    """Answer one typed line ("/fund list") the way the slash command would; a line that
+    names no command ("what is our cac on douyin this week?") is a question in plain words."""
     command, text = split_line(line)
+    if not command.startswith("/"):
+        return answer_question(line.strip(), ctx)
     return answer_command(command, text, ctx)

@@ -10,24 +10,28 @@ from slack_sdk import WebClient
 from bot import fund
 from bot.fund.notify import after_decision
 from bot.fund.render import COMPLETION_VIEW
-from bot.slack.listener import context_of, modal_metadata, modal_values, tell
+from bot.slack.listener import context_of, modal_metadata, modal_values, submitted_once, tell
 
 
 def handle_completion(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    """Complete the proposal; problems go back into the modal field by field."""
+    """Complete the proposal (once per submission); problems go back into the modal field
+    by field."""
     ctx = context_of(body, context, client)
     values = modal_values(view)
     proposal_id = int(modal_metadata(view).get("id") or 0)
+    spent, value, note = values.get("actual_spend"), values.get("metric_value"), values.get("note")
     try:
-        outcome = fund.complete(
+        outcome = submitted_once(
+            ack,
             ctx,
-            proposal_id,
-            values.get("actual_spend"),
-            values.get("metric_value"),
-            values.get("note"),
+            view,
+            lambda once: fund.complete(once, proposal_id, spent, value, note),
+            "note",
         )
+        if outcome is None:
+            return
     except fund.InvalidInput as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.core.settings import SettingsError
-from bot.slack.listener import context_of, modal_values
+from bot.slack.listener import context_of, modal_values, submitted_once
 from bot.warroom.commands import save_workspace_settings
 from bot.warroom.forms import (
     SETTINGS_CALLBACK,
@@ -29,10 +29,16 @@ def _block_of(message: str) -> str:
 def handle_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    """Errors name the field in the form; saved settings win over .env from now on."""
+    """Errors name the field in the form; saved settings win over .env from now on. Saved
+    and confirmed once per submission."""
     ctx = context_of(body, context, client)
+    changes = settings_changes(modal_values(view))
     try:
-        changed = save_workspace_settings(ctx, settings_changes(modal_values(view)))
+        changed = submitted_once(
+            ack, ctx, view, lambda once: save_workspace_settings(once, changes), "digest_time"
+        )
+        if changed is None:
+            return
     except SettingsError as problem:
         message = str(problem)
         ack(response_action="errors", errors={_block_of(message): message.split(": ", 1)[-1]})

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack.listener import context_of, modal_metadata, modal_values
+from bot.slack.listener import context_of, modal_metadata, modal_values, submitted_once
 from bot.warroom import standup
 from bot.warroom.forms import STANDUP_CALLBACK, standup_saved_message
 
@@ -16,24 +16,28 @@ from bot.warroom.forms import STANDUP_CALLBACK, standup_saved_message
 def handle_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    """Validate and store in one short transaction before acking (errors travel in the ack)."""
+    """Validate and store in one short transaction before acking (errors travel in the ack);
+    saved and confirmed once per submission (a replay never overwrites a later update)."""
     ctx = context_of(body, context, client)
     values = modal_values(view)
     try:
         day = date.fromisoformat(str(modal_metadata(view)["date"]))
     except (ValueError, KeyError):
         day = standup.standup_date(ctx)
+    fields = {
+        "campaign_id": values.get("campaign"),
+        "shipped": values.get("shipped"),
+        "next_steps": values.get("next_steps"),
+        "resources_ready": values.get("resources") or [],
+        "resources_note": values.get("resources_note"),
+        "blockers": values.get("blockers"),
+    }
     try:
-        saved = standup.save_update(
-            ctx,
-            day,
-            campaign_id=values.get("campaign"),
-            shipped=values.get("shipped"),
-            next_steps=values.get("next_steps"),
-            resources_ready=values.get("resources") or [],
-            resources_note=values.get("resources_note"),
-            blockers=values.get("blockers"),
+        saved = submitted_once(
+            ack, ctx, view, lambda once: standup.save_update(once, day, **fields), "blockers"
         )
+        if saved is None:
+            return
     except standup.StandupError as problem:
         ack(response_action="errors", errors={"blockers": str(problem)})
         return

@@ -132,14 +132,30 @@ class Reference:
     # ------------------------------------------------------------------ measures
 
     def parts(
-        self, metric: str, first: date, last: date, filters: dict, day_n: int | None
+        self,
+        metric: str,
+        first: date,
+        last: date,
+        filters: dict,
+        day_n: int | None,
+        as_of: date | None = None,
     ) -> tuple[float, float | None]:
-        """(numerator, denominator) of a metric over [first, last]; denominator None for sums."""
+        """(numerator, denominator) of a metric over [first, last]; denominator None for sums.
+
+        With `as_of` (the previous period of a comparison at the same age), only the facts
+        dated up to that day count: spend, orders, first orders, sign-ups, leads and activity
+        after it are left out, and so are sign-up days whose day N comes after it."""
         s = self.settings
+        known = _day(as_of) if as_of is not None else None
         start, end = _day(first), _day(last)
+        if known is not None:
+            end = min(end, known)
+        # The last day a fact may be dated: everything loaded, or as_of.
+        facts = known if known is not None else _day(date.max)
         if metric == "spend":
             return self._spend(start, end, filters), None
         orders = self._arrays("orders", filters)
+        dated = orders["day"] <= facts
         if metric == "revenue":
             return float(orders["amount"][_within(orders["day"], start, end)].sum()), None
         if metric == "new_customers":
@@ -150,6 +166,7 @@ class Reference:
             # orders of customers whose first order is in the period, 0..H days after it
             age = orders["day"] - orders["fday"]
             keep = _within(orders["fday"], start, end) & (age >= 0) & (age <= s.ltv_horizon_days)
+            keep &= dated
             revenue = float(orders["amount"][keep].sum())
             if metric == "ltv":
                 return s.gross_margin * revenue, float(len(self._cohort(start, end, filters)))
@@ -157,10 +174,11 @@ class Reference:
         if metric == "roi":
             age = orders["day"] - orders["sday"]
             keep = _within(orders["sday"], start, end) & (age >= 0) & (age <= s.roi_window_days)
+            keep &= dated
             return float(orders["amount"][keep].sum()), self._spend(start, end, filters)
         if metric == "retention":
             n = day_n or 1
-            cutoff = min(end, _day(self.yesterday) - n)
+            cutoff = min(end, min(_day(self.yesterday), facts) - n)
             users = self._arrays("users", filters)
             eligible = _within(users["sday"], start, cutoff)
             active = self.__dict__.setdefault(
@@ -180,12 +198,16 @@ class Reference:
                 )
             )
             return float(retained), float(eligible.sum())
+        if metric == "cost_per_lead":
+            leads = self._arrays("leads", filters)
+            return self._spend(start, end, filters), float(_within(leads["day"], start, end).sum())
         if metric in ("lead_conversion", "cost_per_converted_lead"):
             leads = self._arrays("leads", filters)
             created = _within(leads["day"], start, end)
             age = leads["fday"] - leads["day"]
             window = s.lead_window_days
-            converted = float((created & leads["has_user"] & (age >= 0) & (age <= window)).sum())
+            converted = created & leads["has_user"] & (age >= 0) & (age <= window)
+            converted = float((converted & (leads["fday"] <= facts)).sum())
             if metric == "lead_conversion":
                 return converted, float(created.sum())
             return self._spend(start, end, filters), converted
@@ -197,9 +219,15 @@ class Reference:
         raise KeyError(metric)
 
     def value(
-        self, metric: str, start: date, end: date, filters: dict, day_n: int | None
+        self,
+        metric: str,
+        start: date,
+        end: date,
+        filters: dict,
+        day_n: int | None,
+        as_of: date | None = None,
     ) -> float | None:
-        return self.ratio(*self.parts(metric, start, end, filters, day_n))
+        return self.ratio(*self.parts(metric, start, end, filters, day_n, as_of))
 
     @staticmethod
     def ratio(num: float, den: float | None) -> float | None:

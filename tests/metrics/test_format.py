@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from bot.core.settings import Settings
+from bot.metrics.drivers import Driver
 from bot.metrics.format import (
+    answer_whole,
     breakdown_lines,
     context_parts,
     format_change_line,
     format_metric_value,
     format_money,
+    headline,
     metric_title,
     metrics_list_text,
     result_as_json,
     result_as_text,
     series_lines,
+    why_line,
 )
 from bot.metrics.query import Filters, Period, Query
 from bot.metrics.registry import METRICS
@@ -112,6 +117,7 @@ def test_result_as_json_has_every_field_and_serialises() -> None:
         "numerator": 0.0,
         "denominator": 0.0,
         "note": "no new customers for douyin in this period",
+        "projected_value": None,
     }
     assert data["series"] == [
         {"date": "2026-09-01", "value": 70.0},
@@ -148,3 +154,88 @@ def test_metrics_list_names_every_metric() -> None:
     text = metrics_list_text()
     for name in BY_NAME:
         assert f"• {name}" in text
+
+
+def test_a_percent_metric_changes_in_points() -> None:
+    query = Query(
+        metric=BY_NAME["retention"],
+        period=Period(date(2026, 9, 1), date(2026, 9, 30)),
+        day_n=1,
+    )
+    result = Result(query=query, value=0.329, numerator=0, denominator=0, previous_value=0.342)
+    assert format_change_line(result, "CNY") == "▼ 1.3 pp vs previous period (34.2%) (worse)"
+    assert result.change_points == pytest.approx(-1.3)
+    assert result_as_json(result)["change_points"] == pytest.approx(-1.3)
+    assert result_as_json(result)["change"] == pytest.approx((0.329 - 0.342) / 0.342)
+    # Money keeps its relative change, and says when the comparison is at the same age.
+    money = _result(same_age=True)
+    assert format_change_line(money, "CNY") == (
+        "▼ 20.0% vs previous period (¥100) (better) · compared at the same age"
+    )
+    assert _result().change_points is None
+
+
+def test_one_answer_uses_one_precision_for_its_amounts() -> None:
+    rows = (Row("tiktok", "TikTok", 709.51, 7095.1, 10.0), Row("douyin", "抖音", 373.0, 373.0, 1.0))
+    result = _result(value=373.0, previous_value=400.0, breakdown=rows, series=())
+    text = result_as_text(result, Settings(_env_file=None))  # type: ignore[call-arg]
+    assert "¥373.00" in text and "¥709.51" in text and "¥400.00" in text
+    assert "¥373\n" not in text
+    # Whole yuan when every amount is whole, or any is 10,000 or more.
+    whole = _result(value=373.0, previous_value=12000.5, breakdown=(), series=())
+    assert "¥373" in result_as_text(whole, Settings(_env_file=None))  # type: ignore[call-arg]
+    assert answer_whole(whole, "CNY") is True and answer_whole(whole, "USD") is False
+
+
+def test_zero_is_a_count_not_no_data() -> None:
+    assert format_metric_value(0, BY_NAME["new_customers"], "CNY") == "0"
+    assert format_metric_value(0.0, BY_NAME["spend"], "CNY") == "¥0"
+
+
+def test_the_why_line_names_the_largest_drivers() -> None:
+    drivers = (
+        Driver("channel", "baidu", "百度", 11.2, 10.0, 1.2, "more of the mix"),
+        Driver("channel", "wechat", "微信", 2.1, 0.1, 2.0, "dearer"),
+        Driver("channel", "tiktok", "TikTok", -1.3, -0.7, -0.6, ""),
+        Driver("channel", "douyin", "抖音", 0.001, 0.0, 0.001, "dearer"),
+        Driver("campaign", "c1", "Spring", 14.0, 14.0, 0.0, "more of the mix"),
+        Driver("campaign", "c2", "Launch", -3.0, 0.0, -3.0, "cheaper"),
+    )
+    result = _result(drivers=drivers, query=replace(_result().query, by=None))
+    assert why_line(result, "CNY", whole=False) == (
+        "Why: baidu +¥11.20 (more of the mix), wechat +¥2.10 (dearer), tiktok −¥1.30"
+    )
+    # A question by campaign explains by campaign, by the campaigns' names.
+    assert why_line(_result(drivers=drivers), "CNY", whole=False) is not None
+    by_campaign = _result(drivers=drivers, query=replace(_result().query, by="campaign"))
+    assert why_line(by_campaign, "CNY", whole=False) == (
+        "Why: Spring +¥14.00 (more of the mix), Launch −¥3.00 (cheaper)"
+    )
+    json_drivers = result_as_json(result)["drivers"]
+    assert json_drivers[0] == {
+        "by": "channel",
+        "key": "baidu",
+        "label": "百度",
+        "effect": 11.2,
+        "mix": 10.0,
+        "rate": 1.2,
+    }
+
+
+def test_a_young_cohort_reads_so_far_and_projected() -> None:
+    query = Query(metric=BY_NAME["ltv"], period=Period(date(2026, 9, 1), date(2026, 9, 30)))
+    young = Result(
+        query=query,
+        value=141.0,
+        numerator=0,
+        denominator=1,
+        maturity=0.08,
+        projected_value=302.0,
+        window_days=180,
+        so_far=True,
+    )
+    assert headline(young, "CNY", True) == "¥141 so far, 8% mature · projected ¥302 at 180 days"
+    assert "cohort 8% mature" not in context_parts(young)
+    data = result_as_json(young)
+    assert data["projected_value"] == 302.0 and data["so_far"] is True
+    assert data["window_days"] == 180

@@ -37,7 +37,7 @@ from bot.core.clock import ManualClock
 from bot.core.db import Database
 from bot.core.settings import Settings
 from bot.metrics.engine import ask
-from bot.metrics.format import result_as_json
+from bot.metrics.format import result_as_json, result_as_text
 from bot.metrics.result import Result
 from bot.models import Activity, Campaign, Channel, Lead, Order, Spend, User
 
@@ -228,8 +228,10 @@ def test_ltv_maturity_of_young_cohorts(hand) -> None:
     # Today 03-14: yesterday 03-13, mature when first order <= 03-03: u1, u2, u4 of 4.
     early = ManualClock(datetime(2026, 3, 14, 9, tzinfo=UTC))
     result = ask(f"/ltv {P}", settings, db, early)
-    assert result.maturity == 3 / 4
-    assert "cohort 75% mature" in (result.note or "")
+    assert result.maturity == 3 / 4 and result.so_far
+    assert "so far, 75% mature" in result_as_text(result, settings)
+    plain = ask(f"/ltv {P}", settings, db, early, extras=False)
+    assert "cohort 75% mature" in (plain.note or "")
 
 
 def test_roi_window_boundary(hand) -> None:

@@ -63,7 +63,9 @@ def test_metric_names_aliases_and_case() -> None:
     assert q("ltv channel=tiktok").metric.name == "ltv"
     assert q("metric gmv").metric.name == "revenue"
     assert q("/METRIC Repeat-Rate").metric.name == "repeat_rate"
-    assert q("/metric cpl").metric.name == "cost_per_converted_lead"
+    assert q("/metric cpl").metric.name == "cost_per_lead"
+    assert q("/metric cost_per_lead").metric.name == "cost_per_lead"
+    assert q("/metric cost_per_converted_lead").metric.name == "cost_per_converted_lead"
 
 
 @pytest.mark.parametrize(

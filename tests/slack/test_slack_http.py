@@ -100,19 +100,30 @@ def test_first_request_checks_the_token_with_auth_test(slack_env) -> None:
     assert slack_env.fake.calls_to("auth.test")
 
 
-def test_client_retries_429_and_500_then_succeeds() -> None:
+def test_client_retries_429_always_and_500_only_where_repeating_is_harmless() -> None:
+    from slack_sdk.errors import SlackApiError
+
     with FakeSlack() as fake:
         from bot.core.settings import Settings
 
         settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_api_url=fake.url)
         client = make_client(settings)
+        # A 429 is a refusal: sent again after Retry-After, posted once.
         fake.fail_next("chat.postMessage", status=429, retry_after=0)
-        fake.fail_next("chat.postMessage", status=500)
         answer = client.chat_postMessage(channel="C0GENERAL", text="hello")
         assert answer["ok"] and answer["channel"] == "C0GENERAL"
-        statuses = [c.status for c in fake.calls_to("chat.postMessage")]
-        assert statuses == [429, 500, 200]
-        assert fake.calls_to("chat.postMessage")[-1].params["text"] == "hello"
+        assert [c.status for c in fake.calls_to("chat.postMessage")] == [429, 200]
+        # A 500 after Slack took the post: never sent again (that would be a second message).
+        fake.fault_next("chat.postMessage", "taken_500")
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="C0GENERAL", text="once")
+        assert [c.status for c in fake.calls_to("chat.postMessage")] == [429, 200, 500]
+        assert [m["text"] for m in fake.posts()] == ["hello", "once"]
+        # Reads and updates can be repeated: a 500 there is retried.
+        fake.fail_next("conversations.history", status=500)
+        history = client.conversations_history(channel="C0GENERAL")
+        assert [m["text"] for m in history["messages"]] == ["once", "hello"]
+        assert [c.status for c in fake.calls_to("conversations.history")] == [500, 200]
 
 
 def test_fake_slack_error_injection_and_recorded_params() -> None:

@@ -29,6 +29,7 @@ from bot.warroom.render import alert_message
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 NOV = {day: date(2026, 11, day) for day in range(1, 31)}
 OCT_31 = date(2026, 10, 31)
+OCT_1 = date(2026, 10, 1)
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -56,14 +57,32 @@ def test_the_defaults_the_boundaries_below_assume(settings: Settings) -> None:
 
 # ------------------------------------------------------------------------- LTV/CAC
 
+MAY_1 = date(2026, 5, 1)  # a cohort that has reached the 180-day horizon by 30 Nov
 
-def _ltv_cac_facts(db: Database, second_customer_revenue: float) -> None:
+
+def _mature_history(db: Database, later: float) -> None:
+    """One tiktok customer first ordering 100 on 1 May, and `later` on 9 Aug (day 100 of the
+    horizon): their cohort has reached the horizon, so young cohorts are projected with the
+    factor (100 + later) / 100 at every age under 100 days (1 with later = 0)."""
+    _insert(db, User, [{"id": "old", "signed_up_at": _at(MAY_1, 9), "channel": "tiktok"}])
+    orders = [{"id": "old-1", "user_id": "old", "ordered_at": _at(MAY_1, 12), "amount": 100.0}]
+    if later:
+        day_100 = MAY_1 + timedelta(days=100)
+        orders.append(
+            {"id": "old-2", "user_id": "old", "ordered_at": _at(day_100, 12), "amount": later}
+        )
+    _insert(db, Order, orders)
+
+
+def _ltv_cac_facts(db: Database, second_customer_revenue: float, later: float = 0.0) -> None:
     """One paid channel. The 30 days up to yesterday are 1 Nov to 30 Nov: spend 400 on 1 Nov
     and 600 on 30 Nov (1000), and two customers, one first ordering 1000 on 1 Nov, the other
     `second_customer_revenue` on 30 Nov. 31 Oct, just outside, has 1000 of spend and nothing
     else: a 31-day window would halve the ratio, a 29-day one (2 Nov on) would leave
-    second_customer_revenue / 600."""
+    second_customer_revenue / 600. The mature history (see _mature_history) sets the
+    projection's factor."""
     _insert(db, Channel, [{"key": "tiktok", "name": "TikTok", "kind": "paid"}])
+    _mature_history(db, later)
     _insert(
         db,
         Spend,
@@ -112,13 +131,56 @@ def test_ltv_cac_under_three_over_the_last_30_days_fires(
     ltv_cac: float,
     fires: bool,
 ) -> None:
+    # The history's customer bought on day 0 only: the projection is the value so far.
     _ltv_cac_facts(db, second_customer_revenue)
     findings = _evaluate(settings, db, "ltv_cac_low")
     assert set(findings) == {"tiktok"}
     finding = findings["tiktok"]
     assert finding.details["value"] == pytest.approx(ltv_cac)
+    assert finding.details["so_far"] == pytest.approx(ltv_cac)
     assert finding.firing is fires
     assert "2026-11-01 to 2026-11-30" in finding.summary
+
+
+@pytest.mark.parametrize(
+    ("second_customer_revenue", "so_far", "projected", "fires"),
+    [
+        # So far (1000 + 190) / 1000 = 1.19, under 3; the history's customer bought 100 on day
+        # 0 and 150 on day 100, so both cohorts (0 and 29 days old) grow 2.5x: 2.975, fires.
+        (190.0, 1.19, 2.975, True),
+        # So far 1.2, still under 3, but projected 3.0: the target itself, no alert.
+        (200.0, 1.20, 3.0, False),
+    ],
+)
+def test_ltv_cac_is_judged_on_the_projection_never_the_value_so_far(
+    settings: Settings,
+    db: Database,
+    second_customer_revenue: float,
+    so_far: float,
+    projected: float,
+    fires: bool,
+) -> None:
+    _ltv_cac_facts(db, second_customer_revenue, later=150.0)
+    finding = _evaluate(settings, db, "ltv_cac_low")["tiktok"]
+    assert finding.details["so_far"] == pytest.approx(so_far)
+    assert finding.details["value"] == pytest.approx(projected)
+    assert finding.details["projected"] is True
+    assert finding.firing is fires
+    assert "projected at 180 days" in finding.summary
+
+
+def test_ltv_cac_says_nothing_without_any_cohort_that_reached_the_horizon(
+    settings: Settings, db: Database
+) -> None:
+    """Young cohorts cannot be projected without history: no verdict (the so-far 1.5 would
+    have fired), and the answer says why."""
+    _insert(db, Channel, [{"key": "tiktok", "name": "TikTok", "kind": "paid"}])
+    _insert(db, Spend, [{"date": NOV[1], "channel": "tiktok", "campaign_id": "", "amount": 1000.0}])
+    _insert(db, User, [{"id": "u", "signed_up_at": _at(NOV[1], 10), "channel": "tiktok"}])
+    _insert(
+        db, Order, [{"id": "o", "user_id": "u", "ordered_at": _at(NOV[1], 12), "amount": 1500.0}]
+    )
+    assert _evaluate(settings, db, "ltv_cac_low") == {}
 
 
 @pytest.mark.parametrize(
@@ -198,13 +260,25 @@ def test_strictly_falling_means_lower_every_day(values: list[float | None], fall
 # ------------------------------------------------------------------------- ROI
 
 
-def _roi_facts(db: Database, revenue: tuple[float, float, float]) -> None:
+def _roi_facts(db: Database, revenue: tuple[float, float, float], later: float = 0.0) -> None:
     """A paid channel with an ROI benchmark of 1:2. On the Mondays 9, 16 and 23 Nov (the
     weeks 9-15, 16-22 and 23-29 Nov) it spends 100 and signs up one user who orders
     revenue[i] the same day: that week's ROI is revenue[i] / 100. Monday 30 Nov starts a week
     that is not complete; its ROI (1:5) must not count. The two complete weeks up to yesterday
     are 16-22 and 23-29 Nov; 9-15 Nov is the week before them."""
     _insert(db, Channel, [{"key": "wechat", "name": "WeChat", "kind": "paid", "roi_benchmark": 2}])
+    # A sign-up of 1 Oct (its 30-day window complete) who ordered on the day only: young
+    # weeks are projected with a factor of 1, so their ROI is their value so far.
+    _insert(db, User, [{"id": "oct", "signed_up_at": _at(OCT_1, 9), "channel": "wechat"}])
+    _insert(
+        db, Order, [{"id": "o-oct", "user_id": "oct", "ordered_at": _at(OCT_1, 12), "amount": 1.0}]
+    )
+    if later:
+        # ... and `later` on day 20: cohorts younger than 20 days grow (1 + later)-fold.
+        day_20 = _at(OCT_1 + timedelta(days=20), 12)
+        _insert(
+            db, Order, [{"id": "o-oct2", "user_id": "oct", "ordered_at": day_20, "amount": later}]
+        )
     mondays = [NOV[9], NOV[16], NOV[23], NOV[30]]
     amounts = [*revenue, 500.0]
     _insert(
@@ -260,6 +334,15 @@ def test_roi_under_benchmark_in_both_complete_weeks_fires(
     assert finding.details["values"] == pytest.approx(weekly_roi)
     assert finding.firing is fires
     assert "from=2026-11-16 to=2026-11-29" in finding.command
+
+
+def test_roi_weeks_are_judged_on_their_projection(settings: Settings, db: Database) -> None:
+    """1:1.5 so far in both weeks, under 1:2; but the sign-ups (8 to 14 and 1 to 7 days old)
+    are projected to twice that by the history (1 on day 0, 1 on day 20): 1:3, no alert."""
+    _roi_facts(db, (300.0, 150.0, 150.0), later=1.0)
+    finding = _evaluate(settings, db, "roi_below_benchmark")["wechat"]
+    assert finding.details["values"] == pytest.approx([3.0, 3.0])
+    assert finding.firing is False
 
 
 @pytest.mark.parametrize(

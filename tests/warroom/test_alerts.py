@@ -25,6 +25,9 @@ from tests.slack_requests import slack_settings
 WS = "default"
 END = date(2026, 11, 30)
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+# The 90 days of demo data hold cohorts that have reached a 60-day LTV horizon (none reach the
+# default 180), so young cohorts' LTV/CAC is projected, as the rule judges it.
+HORIZON = 60
 PLANTED = {
     ("ltv_cac_low", "baidu"),
     ("retention_drop", "xiaohongshu"),
@@ -109,7 +112,10 @@ def test_planted_alerts_open_once_and_resolve_when_data_recovers(
 ) -> None:
     load_demo(db, users=8000, days=90, seed=7, end_date=END)
     ctx = Context(
-        env=slack_settings(settings, fake), db=db, clock=ManualClock(NOW), workspace_id=WS
+        env=slack_settings(settings, fake).model_copy(update={"ltv_horizon_days": HORIZON}),
+        db=db,
+        clock=ManualClock(NOW),
+        workspace_id=WS,
     )
 
     changes = alerts_job(ctx)
@@ -122,6 +128,9 @@ def test_planted_alerts_open_once_and_resolve_when_data_recovers(
     baidu = by_subject["baidu"].text
     assert "Marketing" in baidu and "Operations" in baidu and "joint marketing-operations" in baidu
     assert "/metric ltv_cac channel=baidu" in baidu
+    # The message reports the projection, not the value so far, and what moved it.
+    assert "projected at 60 days" in baidu and "Why:" in baidu
+    assert "Why:" in by_subject["wechat"].text and "Why:" in by_subject["xiaohongshu"].text
     assert (
         "Operations" in by_subject["wechat"].text
         and "alternative-plan" in by_subject["wechat"].text
@@ -175,11 +184,15 @@ def test_surge_fires_on_a_synthetic_spike(settings: Settings, db: Database) -> N
     findings = _surge(settings, db, clock)
     assert len(findings) == 1 and findings[0].firing
     assert findings[0].details["count"] == 40 and findings[0].details["mean"] == 10
+    # What drove it: tiktok's 40 sign-ups against its usual 10.
+    (driver,) = findings[0].details["drivers"]
+    assert (driver["by"], driver["key"], driver["effect"]) == ("channel", "tiktok", 30.0)
     changes = alerts.apply_findings(db, WS, findings, clock.now())
     assert [c.kind for c in changes] == ["opened"]
     text = str(alert_message(changes[0].alert, "opened"))
     for level in ("Level 1", "Level 2", "Level 3"):
         assert level in text
+    assert "Why:* tiktok +30" in text
     # The next hour is normal: the surge resolves.
     with db.analytics.begin() as connection:
         connection.execute(

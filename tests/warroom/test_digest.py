@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from click.testing import CliRunner
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 
 from bot.cli import cli
 from bot.core import blocks
@@ -19,10 +19,11 @@ from bot.core.render import blocks_as_text
 from bot.core.settings import Settings
 from bot.data.demo import load_demo
 from bot.metrics.registry import find_metric
-from bot.models import Order
+from bot.models import Channel, Order, Spend, User
 from bot.warroom import alerts
 from bot.warroom.compose import digest_payload
 from bot.warroom.digest import NOT_LOADED, Cell, ChannelLine, Digest, build_digest
+from bot.warroom.headlines import channel_headlines
 from bot.warroom.render import digest_message
 from bot.warroom.standup import StandupDay, Update, save_update
 from bot.warroom.team import Member, add_member
@@ -33,7 +34,13 @@ DIGEST_DAY = END + timedelta(days=1)
 CLOCK = ManualClock(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
 
 
+def _at(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time()).replace(hour=12)
+
+
 def test_digest_on_demo_data(settings: Settings, db: Database) -> None:
+    # A 60-day LTV horizon: the 90 days of data hold cohorts that reached it.
+    settings = settings.model_copy(update={"ltv_horizon_days": 60})
     load_demo(db, users=8000, days=90, seed=7, end_date=END)
     add_member(db, WS, "U0MKT", "marketing")
     add_member(db, WS, "U0OPS", "operations")
@@ -59,7 +66,15 @@ def test_digest_on_demo_data(settings: Settings, db: Database) -> None:
 
     text = blocks_as_text(message)
     assert "War room · Tue 1 Dec 2026" in text
-    assert "LTV/CAC 30d 1.6x" in text
+    # Cohort numbers are complete or projected, never a value so far beside a complete one.
+    assert "百度 (paid) · LTV/CAC 30d projected 1.3x" in text
+    assert "ROI projected 1:" in text and "so far" not in text.split("Open alerts")[0]
+    assert baidu.ltv_cac_projected and baidu.cells["roi"].projected
+    assert "no data" not in text.split("Open alerts")[0]
+    # What moved most carries its drivers; so do the alerts.
+    assert "D1 · Why: 小红书 2026 Q4 always-on −27.8 pp (lower)" in text
+    assert "(-27.8 pp)" in text  # a percent number moves in points
+    assert text.count("Why:") >= 5
     assert "Open alerts (3)" in text
     for planted in ("baidu", "wechat", "xiaohongshu"):
         assert f"· {planted} (since" in text
@@ -136,3 +151,42 @@ def test_fits_slack_limits_with_many_channels_and_updates() -> None:
 def test_cli_digest_needs_a_mode(settings: Settings) -> None:
     result = CliRunner().invoke(cli, ["digest"], env={"DATABASE_URL": settings.database_url})
     assert result.exit_code != 0 and "--dry-run" in result.output
+
+
+def test_a_count_with_nothing_to_count_is_zero(settings: Settings, db: Database) -> None:
+    """A paid channel with one new customer a day from 23 to 29 Nov and none on the 30th
+    (only a repeat order): its new customers read 0 beside the 7-day average of 1."""
+    with db.analytics.begin() as connection:
+        connection.execute(
+            insert(Channel),
+            [
+                {"key": "tiktok", "name": "TikTok", "kind": "paid"},
+                {"key": "xhs", "name": "Xiaohongshu", "kind": "paid"},
+            ],
+        )
+        days = [END - timedelta(days=back) for back in range(7, -1, -1)]
+        spend = [{"date": d, "channel": "tiktok", "campaign_id": "", "amount": 100.0} for d in days]
+        # xhs spends but brings no customer at all.
+        spend.append({"date": END, "channel": "xhs", "campaign_id": "", "amount": 10.0})
+        connection.execute(insert(Spend), spend)
+        users = [{"id": f"u{d.day}", "signed_up_at": _at(d), "channel": "tiktok"} for d in days]
+        connection.execute(insert(User), users[:-1])
+        orders = [
+            {"id": f"o{d.day}", "user_id": f"u{d.day}", "ordered_at": _at(d), "amount": 50.0}
+            for d in days[:-1]
+        ]
+        again = {"id": "again", "user_id": "u23", "ordered_at": _at(END), "amount": 50.0}
+        connection.execute(insert(Order), [*orders, again])
+    digest = build_digest(settings, db, WS, DIGEST_DAY, CLOCK)
+    tiktok = digest.channels[0]
+    assert tiktok.cells["new_customers"].value == 0
+    text = blocks_as_text(digest_message(digest))
+    assert "New customers 0 (7d 1)" in text and "New customers no data" not in text
+    # CAC over no new customers has no value (an empty denominator), and says so.
+    assert "CAC no data (7d ¥100)" in text
+    xhs = next(line for line in digest.channels if line.key == "xhs")
+    assert xhs.cells["new_customers"] == Cell(0, 0.0)
+    # App Home's table counts it 0 too.
+    headlines = channel_headlines(Context(env=settings, db=db, clock=CLOCK))
+    new = headlines.metrics.index(find_metric("new_customers"))  # type: ignore[arg-type]
+    assert {row.key: row.values[new] for row in headlines.rows} == {"tiktok": 7, "xhs": 0}

@@ -170,7 +170,10 @@ def test_standup_prompt_form_update_and_digest(slack_env) -> None:  # type: igno
 
     env.command("/warroom", "digest now", user="U0MKT", response_url=env.fake.response_url("g"))
     assert "posted" in _say(env, "/g")
-    digest = env.fake.calls_to("chat.postMessage", where=lambda c: bool(c.params.get("metadata")))
+    digest = env.fake.calls_to(
+        "chat.postMessage",
+        where=lambda c: (c.params.get("metadata") or {}).get("event_type") == "warroom_digest",
+    )
     assert len(digest) == 1
     text = digest[0].text
     assert "teaser video live" in text and "Double 11 teaser" in text

@@ -17,6 +17,8 @@ from bot.core.bulk import insert_frame
 from bot.core.clock import SYSTEM_CLOCK, Clock, naive_utc
 from bot.core.db import Database
 from bot.core.facts import mark_stale
+from bot.core.warehouse import family_of, folder_of
+from bot.data.demo import files
 from bot.data.demo.generator import Generator
 from bot.data.demo.plan import Plan
 from bot.models import FACT_TABLES, Channel, ImportRun, Spend, User
@@ -24,6 +26,12 @@ from bot.models import FACT_TABLES, Channel, ImportRun, Spend, User
 TABLES = {model.__tablename__: model.__table__ for model in FACT_TABLES}
 LOAD_ORDER = ("channels", "campaigns", "spend", "users", "leads", "orders", "activity")
 PART_ROWS = 250_000  # rows per insert: keeps the driver's parameters or COPY buffer small
+
+
+_LOADED = (
+    "Growth facts are already loaded. Use --replace to delete them and load the demo data, "
+    "or --if-empty to keep them."
+)
 
 
 class DemoDataError(Exception):
@@ -69,6 +77,22 @@ def load_demo(
     engine = db.analytics
     generator = Generator(users, days, seed, end_date)
     source = f"demo-data --users {users} --days {days} --seed {seed}"
+    folder = folder_of(engine)
+    if folder is not None:
+        if files.has_files(folder):
+            if if_empty:
+                skipped = "Growth facts are already loaded; demo data not loaded."
+                return DemoSummary({}, None, None, 0.0, skipped)
+            if not replace:
+                raise DemoDataError(_LOADED)
+        chunks = generator.user_chunks()
+        rows = files.write_tables(folder, generator.fixed_tables(), chunks, progress)
+        # Pooled connections read the files through views made before they were written.
+        engine.dispose()
+        with db.write() as session:
+            _record(session, rows, generator.plan, clock.now(), source)
+        plan = generator.plan
+        return DemoSummary(rows, plan.start, plan.end, time.monotonic() - started)
     # One transaction: a failed or interrupted load leaves the previous facts (or none).
     with _bulk_connection(engine) as connection, connection.begin():
         if _has_facts(connection):
@@ -76,10 +100,7 @@ def load_demo(
                 skipped = "Growth facts are already loaded; demo data not loaded."
                 return DemoSummary({}, None, None, 0.0, skipped)
             if not replace:
-                raise DemoDataError(
-                    "Growth facts are already loaded. Use --replace to delete them and load "
-                    "the demo data, or --if-empty to keep them."
-                )
+                raise DemoDataError(_LOADED)
             _delete_facts(connection)
         with _without_secondary_indexes(connection):
             rows = _insert(connection, generator, progress)
@@ -116,12 +137,17 @@ def _has_facts(connection: Connection) -> bool:
 
 
 def _delete_facts(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
+    kind = family_of(connection)
+    if kind == "postgresql":
         names = ", ".join(f'"{name}"' for name in reversed(LOAD_ORDER))
         connection.exec_driver_sql(f"TRUNCATE {names}")
-        return
-    for name in reversed(LOAD_ORDER):
-        connection.execute(delete(TABLES[name]))
+    elif kind in ("duckdb", "clickhouse"):
+        for name in reversed(LOAD_ORDER):
+            connection.exec_driver_sql(f'TRUNCATE TABLE "{name}"')
+    else:
+        # DELETE, not TRUNCATE: MySQL commits before a TRUNCATE.
+        for name in reversed(LOAD_ORDER):
+            connection.execute(delete(TABLES[name]))
 
 
 @contextmanager
@@ -148,6 +174,9 @@ def _without_secondary_indexes(connection: Connection) -> Iterator[None]:
     """Drop the fact tables' secondary indexes (and, on PostgreSQL, foreign keys) while
     loading, then build them once: the usual bulk-load recipe, much faster than keeping
     them up to date row by row. Inside the load's transaction, so a failure restores them."""
+    if family_of(connection) in ("duckdb", "clickhouse"):
+        yield  # no secondary indexes there
+        return
     tables = [TABLES[name] for name in LOAD_ORDER]
     indexes = [index for table in tables for index in table.indexes]
     foreign_keys = (

@@ -42,7 +42,7 @@ PROFILES: tuple[Profile, ...] = (
             0.062, 200, 0.48, 0.31, 0.35, 0.40, ("Liu Yang", "Sun Mei")),
     Profile("wechat", "微信", "paid", 6.0, 0.15, 1.0, 24, 1.4, 0.66, 22, 260, 0.45,
             0.085, 240, 0.50, 0.28, 0.40, 0.25, ("Zhou Min", "Wu Hao")),
-    Profile("baidu", "百度", "paid", 0.6, 0.12, 0.85, 85, 3.8, 0.50, 40, 150, 0.60,
+    Profile("baidu", "百度", "paid", 0.3, 0.12, 0.85, 240, 3.8, 0.50, 40, 150, 0.60,
             0.050, 150, 0.36, 0.38, 0.45, 0.50, ("Xu Gang", "Ma Li")),
     Profile("organic", "自然流量", "organic", None, 0.20, 1.05, 0, 0, 0.52, 48, 180, 0.55,
             0.068, 180, 0.40, 0.33, 0.10, 0.15),
@@ -55,7 +55,7 @@ SPIKE_CPA = 1.25
 # Extra orders from existing customers on those days, in days' worth of normal repeat buying.
 SPIKE_ORDERS = {-1: 2.0, 0: 5.0, 1: 2.5}
 # wechat's cost per sign-up over the last two complete weeks (a bidding war on Moments ads).
-ROI_CPA_JUMP = 4.5
+ROI_CPA_JUMP = 6.5
 # xiaohongshu's D1 over its last sign-up days, as multiples of its normal D1.
 D1_SLIDE = (0.85, 0.7, 0.55, 0.4, 0.25)
 # Sign-ups by hour of the day (evening heavy, like most consumer apps).

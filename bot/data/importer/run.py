@@ -19,6 +19,7 @@ from bot.core.clock import SYSTEM_CLOCK, Clock, naive_utc
 from bot.core.db import Database
 from bot.core.facts import mark_stale
 from bot.core.settings import Settings
+from bot.core.warehouse import folder_of
 from bot.data.importer.parsing import parse_chunk
 from bot.data.importer.reading import Source, check_columns, chunks, open_source
 from bot.data.importer.rejects import Rejects, open_rejects, reject_staged
@@ -26,6 +27,8 @@ from bot.data.importer.report import MAX_REPORTED, ImportFailed, ImportReport, P
 from bot.data.importer.specs import Spec, table_spec
 from bot.data.importer.staging import (
     Reasons,
+    create_temporary,
+    drop_temporary,
     find_problems,
     staged_dates,
     staging_tables,
@@ -94,6 +97,9 @@ def import_file(
             with Session(bind=connection) as session:
                 _record(session, report, first, last, now)
                 session.flush()
+    if folder_of(db.analytics) is not None:
+        # Views made before a table's file existed read no rows: new connections make them.
+        db.analytics.dispose()
     if db.analytics is not db.state:
         # Facts and bot state live in different databases: two transactions.
         with db.write() as session:
@@ -104,26 +110,23 @@ def import_file(
 
 def _stage_check_and_write(run: _Import) -> None:
     staging, problems = staging_tables(run.spec)
-    staging.create(run.connection)
-    problems.create(run.connection)
+    create_temporary(run.connection, staging, problems)
     _stage(run, staging)
     _check(run, staging, problems)
     report, column = run.report, run.spec.rules.date_field
     if column:
         report.first, report.last = staged_dates(run.connection, staging, column)
     report.inserted, report.updated, report.unchanged = upsert(run.connection, run.spec, staging)
-    staging.drop(run.connection)
-    problems.drop(run.connection)
+    drop_temporary(run.connection, staging, problems)
 
 
 def _stage(run: _Import, staging: Table) -> None:
     """Parse the file chunk by chunk; good rows go to `staging`, bad ones are counted,
     the first ones kept for the report, and (with a rejects file) written there."""
-    report, line = run.report, run.source.first_line
+    report = run.report
     for frame in chunks(run.source, run.wanted):
-        lines = np.arange(line, line + len(frame))
-        line += len(frame)
-        frame.index = lines
+        # Rows come indexed by the line they start on (a CSV's quoted line breaks counted).
+        lines = frame.index.to_numpy(dtype=np.int64)
         chunk = parse_chunk(run.spec, frame, run.tz)
         report.rows_read += len(chunk.values)
         bad = chunk.bad

@@ -5,16 +5,21 @@ upsert of the staged rows into the fact table."""
 from __future__ import annotations
 
 import difflib
+import os
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Integer,
     MetaData,
     String,
     Table,
     and_,
+    case,
     cast,
     exists,
     func,
@@ -22,14 +27,19 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.db import as_date
+from bot.core.migrate import clickhouse_columns
+from bot.core.warehouse import family_of, folder_of
 from bot.data.importer.reading import Source
-from bot.data.importer.report import show
+from bot.data.importer.report import ImportFailed, show
 from bot.data.importer.specs import TARGETS, Spec
 
+# Keys per ClickHouse delete of replaced rows.
+_DELETE_KEYS = 5_000
 # How a value of each referenced table is named in a message.
 _NOUNS = {"channels": "channel", "campaigns": "campaign", "users": "user id"}
 
@@ -59,6 +69,32 @@ def staging_tables(spec: Spec) -> tuple[Table, Table]:
     return staging, problems
 
 
+def create_temporary(connection: Connection, *tables: Table) -> None:
+    """Create the temporary tables (on ClickHouse in memory, for this session)."""
+    for table in tables:
+        if family_of(connection) == "clickhouse":
+            connection.exec_driver_sql(
+                f"CREATE TEMPORARY TABLE `{table.name}` (\n  {clickhouse_columns(table)}\n)"
+                "\nENGINE = Memory"
+            )
+        else:
+            table.create(connection)
+
+
+def drop_temporary(connection: Connection, *tables: Table) -> None:
+    """Drop the temporary tables."""
+    for table in tables:
+        table.drop(connection)
+
+
+def _missing(connection: Connection, value: Any, target: Any) -> Any:
+    """`value` is not among the values of the `target` column."""
+    if family_of(connection) == "clickhouse":
+        # No correlated subqueries there; NOT IN reads the column once.
+        return value.not_in(select(target))
+    return ~exists().where(target == value)
+
+
 def find_problems(connection: Connection, spec: Spec, staging: Table, problems: Table) -> None:
     """Record duplicate keys and unknown references of the staged rows, in SQL."""
     _find_duplicates(connection, spec, staging, problems)
@@ -76,7 +112,7 @@ def find_problems(connection: Connection, spec: Spec, staging: Table, problems: 
             problems.insert().from_select(
                 ["_line", "column_name", "problem", "value"],
                 select(s._line, literal(f.name), literal("unknown"), value).where(
-                    condition, ~exists().where(target == value)
+                    condition, _missing(connection, value, target)
                 ),
             )
         )
@@ -85,27 +121,26 @@ def find_problems(connection: Connection, spec: Spec, staging: Table, problems: 
 def _find_duplicates(connection: Connection, spec: Spec, staging: Table, problems: Table) -> None:
     s = staging.c
     keys = [s[name] for name in spec.key]
-    groups = (
-        select(*keys, func.min(s._line).label("first_line"))
-        .group_by(*keys)
-        .having(func.count() > 1)
-        .subquery()
-    )
     shown = cast(keys[0], String)
     for key in keys[1:]:
         shown = shown + literal(", ") + func.coalesce(cast(key, String), "")
+    # The first line of each key beside every row: one pass, the staging table read once
+    # (MySQL cannot open a temporary table twice in one statement).
+    lines = select(
+        s._line,
+        shown.label("shown"),
+        func.min(s._line).over(partition_by=keys).label("first_line"),
+    ).subquery()
     connection.execute(
         problems.insert().from_select(
             ["_line", "column_name", "problem", "value", "first_line"],
             select(
-                s._line,
+                lines.c._line,
                 literal(", ".join(spec.key)),
                 literal("duplicate"),
-                shown,
-                groups.c.first_line,
-            )
-            .select_from(staging.join(groups, and_(*[s[k] == groups.c[k] for k in spec.key])))
-            .where(s._line > groups.c.first_line),
+                lines.c.shown,
+                lines.c.first_line,
+            ).where(lines.c._line > lines.c.first_line),
         )
     )
 
@@ -160,6 +195,8 @@ def staged_dates(
 
 def upsert(connection: Connection, spec: Spec, staging: Table) -> tuple[int, int, int]:
     """Insert new rows, update changed ones; returns (inserted, updated, unchanged)."""
+    if family_of(connection) not in ("sqlite", "postgresql"):
+        return _rewrite(connection, spec, staging)
     target = TARGETS[spec.table]
     s = staging.c
     names = [f.name for f in spec.fields]
@@ -187,3 +224,97 @@ def upsert(connection: Connection, spec: Spec, staging: Table) -> tuple[int, int
         statement = insert.on_conflict_do_nothing(index_elements=list(spec.key))
     written = connection.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
     return new, written - new, total - written
+
+
+def _differs(connection: Connection, a: Any, b: Any) -> Any:
+    if family_of(connection) == "clickhouse":
+        # IS DISTINCT FROM, spelt out (ClickHouse has it in JOIN ON only).
+        return or_(a != b, and_(a.is_(None), b.is_not(None)), and_(a.is_not(None), b.is_(None)))
+    return a.is_distinct_from(b)
+
+
+def _rewrite(connection: Connection, spec: Spec, staging: Table) -> tuple[int, int, int]:
+    """The upsert where tables have no unique keys to conflict on (DuckDB, ClickHouse) or the
+    same SQL serves every engine (MySQL protocol): the new and changed rows are set apart,
+    the changed ones deleted from the target, then both inserted; unchanged rows stay."""
+    target = TARGETS[spec.table]
+    s = staging.c
+    names = [f.name for f in spec.fields]
+    others = [n for n in names if n not in spec.key]
+    match = and_(*[target.c[k] == s[k] for k in spec.key])
+    absent = target.c[spec.key[0]].is_(None)
+    changed = or_(*[_differs(connection, target.c[n], s[n]) for n in others]) if others else None
+    writes = Table(
+        f"{staging.name}_writes",
+        MetaData(),
+        *[Column(c.name, c.type) for c in staging.columns if c.name != "_line"],
+        Column("_new", Integer),
+        prefixes=["TEMPORARY"],
+    )
+    create_temporary(connection, writes)
+    wanted = absent if changed is None else or_(absent, changed)
+    connection.execute(
+        writes.insert().from_select(
+            [*names, "_new"],
+            select(*[s[n] for n in names], case((absent, 1), else_=0))
+            .select_from(staging.outerjoin(target, match))
+            .where(wanted),
+        )
+    )
+    total = connection.execute(select(func.count()).select_from(staging)).scalar_one()
+    new, written = connection.execute(
+        select(func.coalesce(func.sum(writes.c._new), 0), func.count()).select_from(writes)
+    ).one()
+    folder = folder_of(connection.engine)
+    if folder is not None:
+        if written:
+            _write_file(connection, spec, writes, folder)
+    elif written > new:
+        _delete_replaced(connection, spec, writes)
+    if written and folder is None:
+        connection.execute(
+            target.insert().from_select(names, select(*[writes.c[n] for n in names]))
+        )
+    drop_temporary(connection, writes)
+    return int(new), int(written - new), int(total - written)
+
+
+def _delete_replaced(connection: Connection, spec: Spec, writes: Table) -> None:
+    """Delete the target rows the import replaces (the changed ones)."""
+    target = TARGETS[spec.table]
+    keys = [target.c[k] for k in spec.key]
+    key = keys[0] if len(keys) == 1 else tuple_(*keys)
+    replaced = select(*[writes.c[k] for k in spec.key]).where(writes.c._new == 0)
+    if family_of(connection) != "clickhouse":
+        connection.execute(target.delete().where(key.in_(replaced)))
+        return
+    # A ClickHouse delete runs apart from this session, where the temporary table is not
+    # seen: the keys go with it, a block at a time.
+    found = connection.execute(replaced).all()
+    for start in range(0, len(found), _DELETE_KEYS):
+        block = found[start : start + _DELETE_KEYS]
+        values = [row[0] for row in block] if len(keys) == 1 else [tuple(row) for row in block]
+        connection.execute(target.delete().where(key.in_(values)))
+
+
+def _write_file(connection: Connection, spec: Spec, writes: Table, folder: Path) -> None:
+    """A folder of Parquet files: write TABLE.parquet again with the kept rows and the new
+    and changed ones (under a temporary name first, so readers never see half a file)."""
+    if (folder / spec.table).is_dir():
+        raise ImportFailed(
+            f"{spec.table} is a partitioned folder ({folder / spec.table}); the import writes "
+            f"one file per table: add the file to that folder yourself, or move it aside to "
+            f"have {spec.table}.parquet written"
+        )
+    target = TARGETS[spec.table]
+    names = [f.name for f in spec.fields]
+    keys = [target.c[k] for k in spec.key]
+    replaced = select(*[writes.c[k] for k in spec.key]).where(writes.c._new == 0)
+    kept = select(*[target.c[n] for n in names]).where(~tuple_(*keys).in_(replaced))
+    rows = kept.union_all(select(*[writes.c[n] for n in names]))
+    sql = str(rows.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    path = folder / f"{spec.table}.parquet"
+    part = folder / f".{spec.table}.parquet.part"
+    quoted = str(part).replace("'", "''")
+    connection.exec_driver_sql(f"COPY ({sql}) TO '{quoted}' (FORMAT parquet)")
+    os.replace(part, path)

@@ -5,13 +5,17 @@ from the first stale day on can reach, then clears the stale mark."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Column, Connection, Float, Integer, Select, delete, func, insert, or_, select
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -19,6 +23,7 @@ from bot.core.clock import SYSTEM_CLOCK, Clock, naive_utc
 from bot.core.db import Database
 from bot.core.facts import ROLLUPS, data_range, mark_stale
 from bot.core.settings import Settings
+from bot.core.warehouse import family_of
 from bot.metrics.catalog import forget_catalog
 from bot.metrics.rollups.selects import (
     LDP,
@@ -41,6 +46,15 @@ from bot.models import Campaign, Channel, RollupCampaign, RollupChannel, RollupM
 log = logging.getLogger(__name__)
 
 META = "metrics"
+# How long the facts' days read from a warehouse without indexes are trusted.
+FACT_DAYS_SECONDS = 60.0
+_fact_days: weakref.WeakKeyDictionary[Engine, tuple[float, tuple[date | None, date | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+_fact_days_lock = threading.Lock()
+# The rollup tables rebuilt from rows of the facts, and the page cache SQLite gets meanwhile.
+_ROW_TABLES = (LP, RP, LDP, RR, RC)
+_SQLITE_CACHE_KIB = 262_144
 
 
 @dataclass(frozen=True)
@@ -58,36 +72,6 @@ class RefreshReport:
         scope = "all days" if self.from_day is None else f"days from {self.from_day}"
         through = f"; data through {self.data_through}" if self.data_through else ""
         return f"Rollups refreshed ({self.mode}, {scope}) in {self.seconds:.1f} s{through}."
-
-
-def _copy(
-    state: Connection,
-    analytics: Connection,
-    table: Any,
-    query: Select[Any],
-    same_database: bool,
-) -> None:
-    columns = [column.name for column in query.selected_columns]
-    if same_database:
-        state.execute(insert(table).from_select(columns, query))
-        return
-    # Another database: aggregate there, then bulk-write here (rows are already aggregated).
-    # Imported here: pandas costs 0.3 s at start-up, and only this path and the window counts
-    # need it.
-    import pandas as pd
-
-    from bot.core.bulk import insert_frame
-
-    result = analytics.execute(query)
-    integers = [name for name in columns if isinstance(table.c[name].type, Integer)]
-    floats = [name for name in columns if isinstance(table.c[name].type, Float)]
-    while chunk := result.fetchmany(100_000):
-        frame = pd.DataFrame(chunk, columns=columns)
-        # Nullable integer columns would otherwise come back as floats ("1.0"), and sums of
-        # NUMERIC as Decimal, which SQLite cannot bind.
-        frame[integers] = frame[integers].astype("Int64")
-        frame[floats] = frame[floats].astype("float64")
-        insert_frame(state, table, frame)
 
 
 def _copy_catalog(state: Connection, analytics: Connection) -> None:
@@ -199,6 +183,44 @@ def _through(meta: RollupMeta | None) -> date | None:
     return meta.data_through if meta is not None else None
 
 
+# The cohort measures of rollup_daily, each summed from its parts table: (column, parts,
+# the parts' cohort day, their value, how many days after the cohort day parts reach).
+def _cohort_sums(params: Params) -> tuple[tuple[str, Any, Any, Any, int], ...]:
+    return (
+        ("ltv_revenue", LP, LP.c.first_day, LP.c.revenue, params.horizon),
+        ("roi_revenue", RP, RP.c.signup_day, RP.c.revenue, params.roi_window),
+        ("converted_leads", LDP, LDP.c.lead_day, LDP.c.converted, params.lead_window),
+    )
+
+
+def _replaced_parts(table: Any, lo: date) -> Any:
+    """The parts rows a refresh from lo replaces: those facts from lo on can reach."""
+    if table is LDP:
+        return or_(LDP.c.lead_day >= lo, LDP.c.first_day >= lo)
+    return table.c.order_day >= lo
+
+
+def _add_cohort_sums(state: Connection, params: Params, lo: date | None, sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) the parts' sums to rollup_daily's cohort measures:
+    all of them when lo is None, else only the parts a refresh from lo replaces, so a new day
+    costs the parts of that day, not every cohort's history."""
+    for column, table, anchor, value, window in _cohort_sums(params):
+        where = [anchor == RD.c.day, table.c.channel == RD.c.channel]
+        where.append(table.c.campaign_id == RD.c.campaign_id)
+        if lo is not None:
+            where.append(_replaced_parts(table, lo))
+        total = func.coalesce(select(func.sum(value)).where(*where).scalar_subquery(), 0)
+        if lo is None:
+            state.execute(RD.update().values({column: total}))
+            continue
+        # Facts from lo on reach cohorts anchored up to `window` days earlier; rows from lo
+        # on were just rebuilt with no cohort measures yet (and are not taken from).
+        update = RD.update().where(RD.c.day >= lo - timedelta(days=window))
+        if sign < 0:
+            update = update.where(RD.c.day < lo)
+        state.execute(update.values({column: RD.c[column] + sign * total}))
+
+
 def _rebuild(
     state: Connection,
     analytics: Connection,
@@ -211,63 +233,81 @@ def _rebuild(
     """Replace every rollup row that facts from day lo on can reach (everything when lo is
     None): rows keyed by a fact day from lo, then the cohort sums of rollup_daily over the
     windows before lo and the repeat-rate windows ending from lo (`days`: the data's first
-    and last day)."""
-    dialect = analytics.dialect.name
+    and last day). Every aggregate is computed where the facts are."""
+    # Imported here: moving rows and counting windows need pyarrow, numpy and pandas (0.4 s
+    # at start-up), which an answer that only reads the rollups should not pay for.
+    from bot.metrics.rollups import transfer
+
     say("copying channels and campaigns")
     _copy_catalog(state, analytics)
-    steps = (
-        ("cohort revenue (LTV)", LP, LP.c.order_day, ltv_parts_select(dialect, params, lo)),
-        ("cohort revenue (ROI)", RP, RP.c.order_day, roi_parts_select(dialect, params, lo)),
-        (
-            "lead conversions",
-            LDP,
-            or_(LDP.c.lead_day >= lo, LDP.c.first_day >= lo) if lo else None,
-            lead_parts_select(dialect, params, lo),
-        ),
-        ("retention", RR, RR.c.active_day, retention_select(dialect, lo)),
-        ("customer days", RC, RC.c.day, customer_days_select(dialect, lo)),
-        ("daily measures", RD, RD.c.day, daily_select(dialect, lo)),
-    )
-    for label, table, anchor, query in steps:
-        say(f"rebuilding {label}" + (f" from {lo}" if lo else ""))
-        if lo is None:
-            state.execute(delete(table))
-        elif isinstance(anchor, Column):
-            state.execute(delete(table).where(anchor >= lo))
-        else:
-            state.execute(delete(table).where(anchor))
-        _copy(state, analytics, table, query, same)
+    if lo is not None:
+        _add_cohort_sums(state, params, lo, -1)
+    with _bulk_writing(state, full=lo is None):
+        _replace_rows(state, analytics, params, lo, say, partial(transfer.copy_rows, same=same))
     say("summing cohort measures")
-    sums = (
-        ("ltv_revenue", LP, LP.c.first_day, LP.c.revenue, params.horizon),
-        ("roi_revenue", RP, RP.c.signup_day, RP.c.revenue, params.roi_window),
-        ("converted_leads", LDP, LDP.c.lead_day, LDP.c.converted, params.lead_window),
-    )
-    for column, table, anchor, value, window in sums:
-        total = (
-            select(func.sum(value))
-            .where(
-                anchor == RD.c.day,
-                table.c.channel == RD.c.channel,
-                table.c.campaign_id == RD.c.campaign_id,
-            )
-            .scalar_subquery()
-        )
-        update = RD.update().values({column: func.coalesce(total, 0)})
-        if lo is not None:
-            # Facts from lo on reach cohorts anchored up to `window` days earlier.
-            update = update.where(RD.c.day >= lo - timedelta(days=window))
-        state.execute(update)
+    _add_cohort_sums(state, params, lo, 1)
     say("counting repeat customers per window" + (f" from {lo}" if lo else ""))
-    # Imported here: the window counts need numpy and pandas (0.3 s), which an answer that
-    # only reads the rollups should not pay for at start-up.
-    from bot.metrics.rollups.windows import repeat_windows
-
-    repeat_windows(state, lo, *days)
+    transfer.count_windows(state, analytics, lo, days, same)
     if lo is None:
+        if state.dialect.name == "sqlite":
+            # Statistics from a sample of each index: enough for the planner, and seconds
+            # faster than reading every row of the largest rollups.
+            state.exec_driver_sql("PRAGMA analysis_limit=2000")
         for table in (LP, RP, LDP, RR, RC, RD, RW):
             # Fresh planner statistics after a full rebuild, so answers use the indexes.
             state.exec_driver_sql(f"ANALYZE {table.name}")
+
+
+@contextmanager
+def _bulk_writing(state: Connection, full: bool) -> Iterator[None]:
+    """Write the rollup rows the fast way on SQLite: a large page cache, and in a full build
+    the secondary indexes dropped and built once at the end, from sorted rows (readers keep
+    their snapshot there; PostgreSQL would make them wait for the build instead)."""
+    sqlite = state.dialect.name == "sqlite"
+    if sqlite:
+        state.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
+    tables = _ROW_TABLES if full and sqlite else ()
+    indexes = [index for table in tables for index in table.indexes]
+    for index in indexes:
+        index.drop(state)
+    try:
+        yield
+        for index in indexes:
+            index.create(state)
+    finally:
+        if sqlite:
+            state.exec_driver_sql("PRAGMA cache_size=-2000")
+
+
+def _replace_rows(
+    state: Connection,
+    analytics: Connection,
+    params: Params,
+    lo: date | None,
+    say: Callable[[str], None],
+    copy: Callable[..., None],
+) -> None:
+    """Delete the rollup rows facts from lo on reach, and insert them again from the facts
+    with `copy(state, analytics, table, query)`."""
+    dialect = analytics.dialect.name
+    steps = (
+        ("cohort revenue (LTV)", LP, ltv_parts_select(dialect, params, lo)),
+        ("cohort revenue (ROI)", RP, roi_parts_select(dialect, params, lo)),
+        ("lead conversions", LDP, lead_parts_select(dialect, params, lo)),
+        ("retention", RR, retention_select(dialect, lo)),
+        ("customer days", RC, customer_days_select(dialect, lo)),
+        ("daily measures", RD, daily_select(dialect, lo)),
+    )
+    anchors = {LP: LP.c.order_day, RP: RP.c.order_day, RR: RR.c.active_day, RC: RC.c.day}
+    for label, table, query in steps:
+        say(f"rebuilding {label}" + (f" from {lo}" if lo else ""))
+        if lo is None:
+            state.execute(delete(table))
+        elif table is LDP:
+            state.execute(delete(table).where(_replaced_parts(table, lo)))
+        else:
+            state.execute(delete(table).where(anchors.get(table, RD.c.day) >= lo))
+        copy(state, analytics, table, query)
 
 
 def notice_new_fact_days(
@@ -288,8 +328,7 @@ def notice_new_fact_days(
     if built_first is None or built_through is None:
         return False
     if analytics is None:
-        with db.analytics.connect() as own:
-            first_day, data_through = data_range(own)
+        first_day, data_through = _warehouse_days(db.analytics)
     else:
         first_day, data_through = data_range(analytics)
     if first_day is None or data_through is None:
@@ -301,6 +340,23 @@ def notice_new_fact_days(
     with db.write() as session:
         mark_stale(session, start, max(data_through, built_through), clock.now())
     return True
+
+
+def _warehouse_days(engine: Engine) -> tuple[date | None, date | None]:
+    """The facts' first and last day in another database. A warehouse without indexes
+    (DuckDB, ClickHouse) scans a column for each, so there they are read at most every
+    FACT_DAYS_SECONDS; imports mark their own days at once all the same."""
+    scans = family_of(engine) in ("duckdb", "clickhouse")
+    now = time.monotonic()
+    with _fact_days_lock:
+        known = _fact_days.get(engine)
+    if scans and known is not None and now - known[0] < FACT_DAYS_SECONDS:
+        return known[1]
+    with engine.connect() as connection:
+        days = data_range(connection)
+    with _fact_days_lock:
+        _fact_days[engine] = (now, days)
+    return days
 
 
 def freshness(connection: Connection, settings: Settings) -> tuple[bool, date | None, date | None]:

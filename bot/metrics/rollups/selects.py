@@ -8,11 +8,29 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, select, union_all
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Double,
+    Integer,
+    Select,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from bot.core.settings import Settings
+from bot.core.warehouse import family
 from bot.metrics.registry import DAILY_MEASURES, MAX_RETENTION_DAY
-from bot.metrics.sql import day_of, days_between
+from bot.metrics.sql import day_of, days_between, previous
 from bot.models import (
     Activity,
     Lead,
@@ -73,6 +91,12 @@ def _zeros(present: dict[str, Any]) -> list[Any]:
     return [present.get(name, literal_column("0")).label(name) for name in DAILY_COLUMNS]
 
 
+def _money(total: Any) -> Any:
+    # A double, as the rollups keep it (FLOAT is single precision on DuckDB and MySQL): a
+    # union of exact decimal sums and zeros has no common type on ClickHouse.
+    return cast(total, Double)
+
+
 def _campaign(column: Any) -> Any:
     # A literal, not a bound parameter: PostgreSQL must see the same expression in GROUP BY.
     return func.coalesce(column, literal_column("''"))
@@ -106,7 +130,7 @@ def daily_select(dialect: str, lo: date | None) -> Select[Any]:
         S.c.campaign_id.label("campaign_id"),
         *_zeros(
             {
-                "spend": func.sum(S.c.amount),
+                "spend": _money(func.sum(S.c.amount)),
                 "impressions": func.sum(S.c.impressions),
                 "clicks": func.sum(S.c.clicks),
             }
@@ -123,7 +147,7 @@ def daily_select(dialect: str, lo: date | None) -> Select[Any]:
             order_day.label("day"),
             U.c.channel,
             _campaign(U.c.campaign_id).label("campaign_id"),
-            *_zeros({"revenue": func.sum(O.c.amount), "orders": func.count()}),
+            *_zeros({"revenue": _money(func.sum(O.c.amount)), "orders": func.count()}),
         )
         .select_from(O.join(U, U.c.id == O.c.user_id))
         .group_by(order_day, U.c.channel, _campaign(U.c.campaign_id))
@@ -170,7 +194,7 @@ def ltv_parts_select(dialect: str, params: Params, lo: date | None) -> Select[An
             U.c.channel,
             _campaign(U.c.campaign_id).label("campaign_id"),
             order_day.label("order_day"),
-            func.sum(O.c.amount).label("revenue"),
+            _money(func.sum(O.c.amount)).label("revenue"),
         )
         .select_from(O.join(fo, fo.c.user_id == O.c.user_id).join(U, U.c.id == O.c.user_id))
         .where(days_between(order_day, first_day, dialect) <= params.horizon)
@@ -192,7 +216,7 @@ def roi_parts_select(dialect: str, params: Params, lo: date | None) -> Select[An
             U.c.channel,
             _campaign(U.c.campaign_id).label("campaign_id"),
             order_day.label("order_day"),
-            func.sum(O.c.amount).label("revenue"),
+            _money(func.sum(O.c.amount)).label("revenue"),
         )
         .select_from(O.join(U, U.c.id == O.c.user_id))
         .where(age >= 0, age <= params.roi_window)
@@ -248,25 +272,91 @@ def retention_select(dialect: str, lo: date | None) -> Select[Any]:
     return query
 
 
+def _seeked_history(dialect: str, lo: date) -> Any:
+    """Per customer with orders from lo on, their order days from lo on and, standing in
+    for their history, their last two order days before lo (with the orders of the last):
+    four index seeks per customer instead of reading all their orders."""
+    lo_ts = _ts(lo)
+    # Driven from the new orders' index: the customers through their key, their new orders
+    # through (user_id, ordered_at).
+    buyers = select(O.c.user_id).where(O.c.ordered_at >= lo_ts)
+    touched = select(U.c.id.label("user_id")).where(U.c.id.in_(buyers)).subquery("touched")
+    user = touched.c.user_id
+    before = O.alias("before")
+    last_at = (
+        select(func.max(before.c.ordered_at))
+        .where(before.c.user_id == user, before.c.ordered_at < lo_ts)
+        .scalar_subquery()
+    )
+    # Materialized: each seek once, however often its result is used below.
+    last = select(user.label("user_id"), last_at.label("last_at")).cte("last")
+    last = last.prefix_with("MATERIALIZED")
+    last_day = day_of(last.c.last_at, dialect)
+    # The first moment of the last day (ISO text sorts before the times of that day).
+    last_start = (
+        func.date(last.c.last_at) if family(dialect) == "sqlite" else cast(last_day, DateTime)
+    )
+    on_day, earlier = O.alias("on_day"), O.alias("earlier")
+    last_orders = (
+        select(func.count())
+        .where(
+            on_day.c.user_id == last.c.user_id,
+            on_day.c.ordered_at >= last_start,
+            on_day.c.ordered_at < lo_ts,
+        )
+        .scalar_subquery()
+    )
+    second_at = (
+        select(func.max(earlier.c.ordered_at))
+        .where(earlier.c.user_id == last.c.user_id, earlier.c.ordered_at < last_start)
+        .scalar_subquery()
+    )
+    known = (
+        select(
+            last.c.user_id,
+            last_day.label("last_day"),
+            last_orders.label("last_orders"),
+            day_of(second_at, dialect).label("second_day"),
+        )
+        .where(last.c.last_at.is_not(None))
+        .cte("known")
+        .prefix_with("MATERIALIZED")
+    )
+    order_day = day_of(O.c.ordered_at, dialect)
+    return union_all(
+        select(O.c.user_id, order_day.label("day"), func.count().label("orders"))
+        .where(O.c.user_id.in_(buyers), O.c.ordered_at >= lo_ts)
+        .group_by(O.c.user_id, order_day),
+        select(known.c.user_id, known.c.last_day, known.c.last_orders),
+        select(known.c.user_id, known.c.second_day, literal(0, Integer)).where(
+            known.c.second_day.is_not(None)
+        ),
+    ).subquery("days")
+
+
 def customer_days_select(dialect: str, lo: date | None) -> Select[Any]:
     """rollup_customer_days rows (customer, day, orders, two previous order days) from day lo."""
     order_day = day_of(O.c.ordered_at, dialect)
     per_day = select(O.c.user_id, order_day.label("day"), func.count().label("orders")).group_by(
         O.c.user_id, order_day
     )
-    if lo is not None:
-        # Only customers with orders from lo on can have changed rows.
-        touched = select(O.c.user_id).where(O.c.ordered_at >= _ts(lo))
-        per_day = per_day.where(O.c.user_id.in_(touched))
-    days = per_day.subquery("days")
-    window = {"partition_by": days.c.user_id, "order_by": days.c.day}
+    if lo is not None and family(dialect) in ("sqlite", "postgresql"):
+        # Indexed stores seek each customer's last days before lo instead.
+        days = _seeked_history(dialect, lo)
+    else:
+        if lo is not None:
+            # Only customers with orders from lo on can have changed rows.
+            touched = select(O.c.user_id).where(O.c.ordered_at >= _ts(lo))
+            per_day = per_day.where(O.c.user_id.in_(touched))
+        days = per_day.subquery("days")
+    window = (days.c.user_id, days.c.day)
     lagged = select(
         days.c.user_id,
         days.c.day,
         days.c.orders,
-        func.lag(days.c.day, 1).over(**window).label("prev_day"),
-        func.lag(days.c.orders, 1).over(**window).label("prev_orders"),
-        func.lag(days.c.day, 2).over(**window).label("prev2_day"),
+        previous(days.c.day, 1, *window, dialect).label("prev_day"),
+        previous(days.c.orders, 1, *window, dialect).label("prev_orders"),
+        previous(days.c.day, 2, *window, dialect).label("prev2_day"),
     ).subquery("lagged")
     query = select(
         lagged.c.day,
@@ -280,4 +370,65 @@ def customer_days_select(dialect: str, lo: date | None) -> Select[Any]:
     ).select_from(lagged.join(U, U.c.id == lagged.c.user_id))
     if lo is not None:
         query = query.where(lagged.c.day >= lo)
+    return query
+
+
+def _at_least(value: Any, floor: Any) -> Any:
+    return case((value < floor, floor), else_=value)
+
+
+def repeat_steps_select(
+    dialect: str, lo: date | None, first: date, days: Table | Any | None = None
+) -> Select[Any]:
+    """The steps the repeat-rate windows are counted from, per channel, campaign, measure (0:
+    ordering customers, 1: repeat customers), end day and start day (both as day numbers
+    from `first`, the first data day): +1 where a customer-day row starts counting in the
+    windows ending on its day, -1 past where it stops. Read from `days` (rollup_customer_days
+    when it sits beside the facts, else the customer days computed from the facts), for the
+    rows from day lo on (all when lo is None).
+
+    A row of day d whose previous order day is p (p2 before that) counts a customer with 1+
+    orders in every window [s, d..] with p < s <= d, and with 2+ orders when it has 2+ orders,
+    or for p2 < s <= p when p had one order. Windows are at most REPEAT_WINDOW_DAYS long and
+    start on or after the first day, so start days are clipped to that floor (a step clipped
+    on both sides cancels out)."""
+    source = (days if days is not None else customer_days_select(dialect, lo)).alias("days")
+    zero = literal(first, Date)
+    day = days_between(source.c.day, zero, dialect)
+    prev = days_between(source.c.prev_day, zero, dialect)
+    prev2 = days_between(source.c.prev2_day, zero, dialect)
+    floor = _at_least(day - (REPEAT_WINDOW_DAYS - 1), 0)
+    low = case((source.c.prev_day.is_(None), floor), else_=_at_least(prev + 1, floor))
+    low2 = case((source.c.prev2_day.is_(None), floor), else_=_at_least(prev2 + 1, floor))
+    # Six kinds of step per row, one pass over the rows: (measure, start day, sign).
+    kinds = union_all(*[select(literal(k, Integer).label("k")) for k in range(6)]).subquery("k")
+    k = kinds.c.k
+    measure = case((k < 2, 0), else_=1)
+    start = case(
+        (k.in_([0, 2]), low),
+        (k.in_([1, 3]), day + 1),
+        (k == 4, low2),
+        else_=_at_least(prev + 1, floor),
+    )
+    sign = case((k.in_([0, 2, 4]), 1), else_=-1)
+    wanted = or_(
+        k < 2,
+        and_(k < 4, source.c.orders >= 2),
+        and_(k >= 4, source.c.prev_orders == 1),
+    )
+    query = (
+        select(
+            source.c.channel,
+            source.c.campaign_id,
+            measure.label("measure"),
+            day.label("end_day"),
+            start.label("start_day"),
+            func.sum(sign).label("step"),
+        )
+        .select_from(source.join(kinds, true()))
+        .where(wanted)
+        .group_by(source.c.channel, source.c.campaign_id, measure, day, start)
+    )
+    if lo is not None and days is not None:
+        query = query.where(source.c.day >= lo)
     return query

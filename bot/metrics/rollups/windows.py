@@ -1,5 +1,6 @@
 """Repeat-rate customer counts per window of days (rollup_repeat_windows), extended from the
-windows ending the day before, block by block of end days."""
+windows ending the day before, block by block of end days, from the steps the facts' database
+aggregated (a few per channel, campaign, end day and start day, whatever the customers)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,18 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection, Date, delete, literal, select
 
-from bot.core.bulk import insert_frame
+from bot.core.bulk import insert_arrow
 from bot.metrics.rollups import selects
-from bot.metrics.rollups.selects import RC, RW
+from bot.metrics.rollups.selects import RW
 from bot.metrics.sql import days_between
 
 # End days per pass of the window build, which bounds its memory on long histories.
 _WINDOW_BLOCK_DAYS = 120
 
 Combo = tuple[str, str]
-_ROW_NAMES = ["channel", "campaign", "day", "prev", "prev2", "orders", "prev_orders"]
 
 
 @dataclass(frozen=True)
@@ -47,17 +48,21 @@ class _Block:
 
 
 def repeat_windows(
-    state: Connection, lo: date | None, first: date | None, last: date | None
+    state: Connection,
+    lo: date | None,
+    first: date | None,
+    last: date | None,
+    steps: pa.Table,
 ) -> None:
     """Replace the rollup_repeat_windows rows of the windows ending on day lo or later (all
-    when lo is None), for the data days first..last, from the refreshed rollup_customer_days.
+    when lo is None), for the data days first..last, from the steps of the customer-day rows
+    from lo on (selects.repeat_steps_select: channel, campaign_id, measure, end_day,
+    start_day, step, days as numbers from `first`).
 
-    A customer-day row (day d, previous order days p and p2, with no previous day counting as
-    before everything) counts a customer with 1+ orders in every window [s, e] with
-    p < s <= d <= e, and with 2+ orders when it also has 2+ orders, or in the windows with
-    p2 < s <= p < d <= e when p had a single order and d is the second order day. So a window's
-    counts are its counts ending the day before plus the rows of its end day: windows ending
-    from lo on are built from the windows ending on lo - 1 and the rows from lo on only."""
+    Summing a window end's steps over start days, then over end days, gives the counts: so a
+    window's counts are its counts ending the day before plus the steps of its end day, and
+    windows ending from lo on are built from the windows ending on lo - 1 and the steps from
+    lo on only."""
     state.execute(delete(RW) if lo is None else delete(RW).where(RW.c.end_day >= lo))
     if first is None or last is None:
         return
@@ -65,10 +70,11 @@ def repeat_windows(
     block_start = 0 if lo is None else (lo - first).days
     final = (last - first).days
     base = _window_base(state, first, block_start, width) if block_start > 0 else {}
+    found = _Steps.of(steps)
     while block_start <= final:
         block_end = min(block_start + _WINDOW_BLOCK_DAYS - 1, final)
         block = _Block(first, block_start, block_end, width)
-        base = _write_counts(state, block, _steps(state, block), base)
+        base = _write_counts(state, block, found.block(block), base)
         block_start = block_end + 1
 
 
@@ -97,56 +103,60 @@ def _window_base(
     return base
 
 
-def _steps(state: Connection, block: _Block) -> dict[Combo, np.ndarray]:
-    """Per channel and campaign, [measure, end day, start day] steps of the block's
-    customer-day rows: +1 where a row starts counting, -1 past where it stops; summing over
-    start days, then end days, gives the counts."""
-    dialect = state.dialect.name
-    zero = literal(block.first, Date)
-    query = select(
-        RC.c.channel,
-        RC.c.campaign_id,
-        days_between(RC.c.day, zero, dialect),
-        days_between(RC.c.prev_day, zero, dialect),
-        days_between(RC.c.prev2_day, zero, dialect),
-        RC.c.orders,
-        RC.c.prev_orders,
-    ).where(
-        RC.c.day >= block.first + timedelta(days=block.start),
-        RC.c.day <= block.first + timedelta(days=block.end),
-    )
-    steps: dict[Combo, np.ndarray] = {}
-    result = state.execute(query)
-    while chunk := result.fetchmany(200_000):
-        # Column by column: pandas probes every Row object for attributes otherwise.
-        frame = pd.DataFrame(dict(zip(_ROW_NAMES, zip(*chunk, strict=True), strict=True)))
-        _add_steps(steps, frame, block)
-    return steps
+@dataclass(frozen=True)
+class _Steps:
+    """The steps as numpy columns, sorted by end day, with each row's channel and campaign."""
 
+    combos: dict[int, Combo]
+    combo: np.ndarray
+    measure: np.ndarray
+    end: np.ndarray
+    start: np.ndarray
+    step: np.ndarray
 
-def _add_steps(steps: dict[Combo, np.ndarray], frame: pd.DataFrame, block: _Block) -> None:
-    day = frame["day"].to_numpy(np.int64)
-    prev = frame["prev"].fillna(-1).to_numpy(np.int64)
-    prev2 = frame["prev2"].fillna(-1).to_numpy(np.int64)
-    # Windows ending on day or later that are at most `width` long start from here.
-    floor = np.maximum(day - block.width + 1, 0)
-    single = (frame["prev_orders"].fillna(0).to_numpy(np.int64) == 1) & (prev >= 0)
-    multi = frame["orders"].to_numpy(np.int64) >= 2
-    spans = (
-        (0, np.ones(len(frame), bool), np.maximum(prev + 1, floor), day),
-        (1, multi, np.maximum(prev + 1, floor), day),
-        (1, single, np.maximum(prev2 + 1, floor), prev),
-    )
-    for combo, index in frame.groupby(["channel", "campaign"]).indices.items():
-        step = steps.get(combo)
-        if step is None:
-            step = steps[combo] = np.zeros((2, block.ends, block.starts + 1), np.int64)
-        end = day[index] - block.start
-        for measure, chosen, low, high in spans:
-            keep = chosen[index] & (low[index] <= high[index])
-            rows = end[keep]
-            np.add.at(step[measure], (rows, low[index][keep] - block.origin), 1)
-            np.add.at(step[measure], (rows, high[index][keep] + 1 - block.origin), -1)
+    @classmethod
+    def of(cls, table: pa.Table) -> _Steps:
+        frame = table.to_pandas()
+        frame = frame.sort_values("end_day", kind="stable")
+        channel, channels = pd.factorize(frame["channel"])
+        campaign, campaigns = pd.factorize(frame["campaign_id"].fillna(""))
+        codes = channel.astype(np.int64) * len(campaigns) + campaign
+        combos = {
+            int(code): (
+                str(channels[code // len(campaigns)]),
+                str(campaigns[code % len(campaigns)]),
+            )
+            for code in np.unique(codes)
+        }
+        return cls(
+            combos,
+            codes,
+            frame["measure"].to_numpy(np.int64),
+            frame["end_day"].to_numpy(np.int64),
+            frame["start_day"].to_numpy(np.int64),
+            frame["step"].to_numpy(np.int64),
+        )
+
+    def block(self, block: _Block) -> dict[Combo, np.ndarray]:
+        """Per channel and campaign, [measure, end day, start day] steps of the block."""
+        low, high = np.searchsorted(self.end, [block.start, block.end + 1])
+        steps: dict[Combo, np.ndarray] = {}
+        chosen = slice(low, high)
+        combo = self.combo[chosen]
+        for code in np.unique(combo):
+            rows = np.flatnonzero(combo == code) + low
+            step = np.zeros((2, block.ends, block.starts + 1), np.int64)
+            np.add.at(
+                step,
+                (
+                    self.measure[rows],
+                    self.end[rows] - block.start,
+                    self.start[rows] - block.origin,
+                ),
+                self.step[rows],
+            )
+            steps[self.combos[code]] = step
+        return steps
 
 
 def _write_counts(
@@ -178,18 +188,19 @@ def _write_counts(
         kept = ordering > 0
         if not kept.any():
             continue
+        count = int(kept.sum())
         frames.append(
-            pd.DataFrame(
+            pa.table(
                 {
-                    "end_day": np.datetime64(block.first) + (end_index[kept] + block.start),
-                    "start_day": np.datetime64(block.first) + (start_index[kept] + origin),
-                    "channel": combo[0],
-                    "campaign_id": combo[1],
+                    "end_day": np.datetime64(block.first, "D") + (end_index[kept] + block.start),
+                    "start_day": np.datetime64(block.first, "D") + (start_index[kept] + origin),
+                    "channel": pa.array([combo[0]] * count, pa.string()),
+                    "campaign_id": pa.array([combo[1]] * count, pa.string()),
                     "ordering_customers": ordering[kept],
                     "repeat_customers": counts[1, end_index, start_index][kept],
                 }
             )
         )
     if frames:
-        insert_frame(state, RW, pd.concat(frames, ignore_index=True))
+        insert_arrow(state, RW, pa.concat_tables(frames))
     return following

@@ -33,11 +33,9 @@ from bot.warroom.alerts.rules import (
     last_day_checked,
 )
 from bot.warroom.alerts.store import (
-    PENDING,
     Alert,
     Change,
     apply_findings,
-    claim_post,
     evaluate,
     open_alerts,
     preview,
@@ -47,7 +45,6 @@ from bot.warroom.alerts.store import (
 
 __all__ = [
     "ALL",
-    "PENDING",
     "RULES",
     "SURGE_LEVELS",
     "SURGE_MIN_SIGNUPS",
@@ -62,7 +59,6 @@ __all__ = [
     "check_retention",
     "check_roi",
     "check_surge",
-    "claim_post",
     "evaluate",
     "evaluate_rule",
     "evaluate_rules",

@@ -1,19 +1,35 @@
 """The checks behind the playbook rules: each reads the metrics over the latest complete days
 and gives one Finding per subject (a channel key or "all"). The comparisons themselves are
-small pure functions, so their boundaries can be tested on their own."""
+small pure functions, so their boundaries can be tested on their own.
+
+Cohort numbers are judged when complete: LTV/CAC and ROI of young cohorts on their projection
+to the full window, never on their value so far. Each finding carries the drivers of the
+number it reports (details["drivers"], as JSON), and the metric they are in
+(details["metric"]; None for sign-up counts)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from bot.core.clock import Clock, complete_weeks
 from bot.core.db import Database
 from bot.core.settings import Settings
-from bot.metrics import Filters, Metric, Period, Query, Result, answer, find_metric
+from bot.metrics import (
+    Driver,
+    Filters,
+    Metric,
+    Period,
+    Query,
+    Result,
+    Row,
+    answer,
+    find_metric,
+    top_drivers,
+)
 from bot.models import Channel, User
 
 ALL = "all"
@@ -97,37 +113,100 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
+def complete_value(result: Result, row: Row | None = None) -> float | None:
+    """The answer's (or its row's) value once its cohorts are complete: the value itself when
+    they are, the projection when some are young, None when they are young and cannot be
+    projected."""
+    value = result.value if row is None else row.value
+    projected = result.projected_value if row is None else row.projected_value
+    return projected if result.so_far else value
+
+
+def _drivers(inputs: Inputs, query: Query) -> list[dict[str, Any]]:
+    """The top drivers of `query`'s change against its previous period, as JSON."""
+    result = _answer(inputs, replace(query, compare="prev", by=None, grain=None))
+    return [_driver_json(driver) for driver in top_drivers(result.drivers, None)]
+
+
+def _driver_json(driver: Driver) -> dict[str, Any]:
+    return {**driver.as_json(), "words": driver.words}
+
+
 # ------------------------------------------------------------------------- the checks
 
 
 def check_ltv_cac(inputs: Inputs) -> list[Finding]:
-    """LTV/CAC under the threshold over the trailing 30 days, per paid channel."""
+    """LTV/CAC under the threshold, per paid channel: of the cohorts of the trailing 30 days,
+    projected to the LTV horizon; for a channel whose cohorts cannot be projected, of the 30
+    days of cohorts that most recently reached the horizon."""
     end = inputs.end
-    period = Period(end - timedelta(days=29), end)
-    query = Query(
-        metric=_metric("ltv_cac"),
-        period=period,
-        filters=Filters(kind="paid"),
-        by="channel",
-        compare="none",
-    )
-    threshold = inputs.threshold
+    horizon = inputs.settings.ltv_horizon_days
+    recent = Period(end - timedelta(days=29), end)
+    mature_end = end - timedelta(days=horizon)
+    mature = Period(mature_end - timedelta(days=29), mature_end)
+    young = _ltv_cac_rows(inputs, recent)
+    old = _ltv_cac_rows(inputs, mature)
     findings = []
-    for row in _answer(inputs, query).breakdown:
-        if row.value is None:
+    for key in sorted(set(young) | set(old)):
+        period, judged = recent, young.get(key)
+        if judged is None or judged[0] is None:
+            period, judged = mature, old.get(key)
+        if judged is None or judged[0] is None:
             continue
+        value, so_far, maturity = judged
+        threshold = inputs.threshold
+        command = f"/metric ltv_cac channel={key} from={period.start} to={period.end}"
+        words = _ltv_cac_words(value, so_far, maturity, horizon, period is mature)
         findings.append(
             Finding(
                 inputs.rule,
-                row.key,
-                ltv_cac_low(row.value, threshold),
-                f"LTV/CAC {_fmt(row.value)} over {period.start} to {period.end} "
+                key,
+                ltv_cac_low(value, threshold),
+                f"LTV/CAC {words} for the customers of {period.start} to {period.end} "
                 f"(target {_fmt(threshold)} or more)",
-                f"/metric ltv_cac channel={row.key} from={period.start} to={period.end}",
-                {"value": row.value, "threshold": threshold},
+                command,
+                {
+                    "value": value,
+                    "threshold": threshold,
+                    "so_far": so_far,
+                    "maturity": maturity,
+                    "projected": so_far is not None,
+                    "metric": "ltv_cac",
+                    "drivers": _drivers(inputs, _ltv_cac_query(period, Filters(channels=(key,)))),
+                },
             )
         )
     return findings
+
+
+def _ltv_cac_query(period: Period, filters: Filters) -> Query:
+    return Query(metric=_metric("ltv_cac"), period=period, filters=filters, compare="none")
+
+
+def _ltv_cac_rows(
+    inputs: Inputs, period: Period
+) -> dict[str, tuple[float | None, float | None, float | None]]:
+    """Per paid channel over `period`: (value once complete, value so far when projected,
+    maturity)."""
+    query = replace(_ltv_cac_query(period, Filters(kind="paid")), by="channel")
+    result = _answer(inputs, query)
+    out = {}
+    for row in result.breakdown:
+        if row.value is None:
+            continue
+        so_far = row.value if result.so_far else None
+        out[row.key] = (complete_value(result, row), so_far, result.maturity)
+    return out
+
+
+def _ltv_cac_words(
+    value: float, so_far: float | None, maturity: float | None, horizon: int, mature: bool
+) -> str:
+    if so_far is None:
+        kind = "of cohorts that reached" if mature else "at"
+        return f"{_fmt(value)} ({kind} {horizon} days)"
+    grown = f"{maturity * 100:.0f}% mature" if maturity is not None else "young"
+    return f"{_fmt(value)} projected at {horizon} days (so far {_fmt(so_far)}, {grown})"
 
 
 def check_retention(inputs: Inputs) -> list[Finding]:
@@ -154,6 +233,8 @@ def check_retention(inputs: Inputs) -> list[Finding]:
             continue
         shown = " → ".join(f"{v * 100:.1f}%" for v in values)  # type: ignore[operator]
         where = "" if subject == ALL else f" channel={subject}"
+        # Why the last day moved against the day before it.
+        last_day = replace(query, period=Period(period.end, period.end))
         findings.append(
             Finding(
                 inputs.rule,
@@ -161,14 +242,20 @@ def check_retention(inputs: Inputs) -> list[Finding]:
                 strictly_falling(values),
                 f"D1 retention {shown} for sign-ups {period.start} to {period.end}",
                 f"/retention d=1{where} from={period.start} to={period.end} grain=day",
-                {"values": values, "days": days},
+                {
+                    "values": values,
+                    "days": days,
+                    "metric": "retention",
+                    "drivers": _drivers(inputs, last_day),
+                },
             )
         )
     return findings
 
 
 def check_roi(inputs: Inputs) -> list[Finding]:
-    """ROI under the channel's benchmark in each of the threshold's number of complete weeks."""
+    """ROI under the channel's benchmark in each of the threshold's number of complete weeks,
+    each week's sign-ups judged on their ROI projected to the full ROI window."""
     benchmarks = {key: bench for key, bench in _channels(inputs.db) if bench is not None}
     if not benchmarks:
         return []
@@ -185,7 +272,8 @@ def check_roi(inputs: Inputs) -> list[Finding]:
             by="channel",
             compare="none",
         )
-        values = {row.key: row.value for row in _answer(inputs, query).breakdown}
+        result = _answer(inputs, query)
+        values = {row.key: complete_value(result, row) for row in result.breakdown}
         for key in benchmarks:
             weekly[key].append(values.get(key))
     findings = []
@@ -194,15 +282,26 @@ def check_roi(inputs: Inputs) -> list[Finding]:
             continue
         bench = benchmarks[key]
         shown = ", ".join(f"1:{v:.2f}" for v in values)  # type: ignore[str-format]
+        # Why the weeks under the benchmark moved against as many weeks before them.
+        window = Query(
+            metric=_metric("roi"),
+            period=Period(weeks[0].start, weeks[-1].end),
+            filters=Filters(channels=(key,)),
+        )
         findings.append(
             Finding(
                 inputs.rule,
                 key,
                 under_every_week(values, bench),  # type: ignore[arg-type]
-                f"ROI {shown} in the weeks of {', '.join(str(w.start) for w in weeks)} "
-                f"(benchmark 1:{bench:.2f})",
+                f"ROI {shown} (projected to {inputs.settings.roi_window_days} days) in the weeks "
+                f"of {', '.join(str(w.start) for w in weeks)} (benchmark 1:{bench:.2f})",
                 f"/roi channel={key} from={weeks[0].start} to={weeks[-1].end} grain=week",
-                {"values": values, "benchmark": bench},
+                {
+                    "values": values,
+                    "benchmark": bench,
+                    "metric": "roi",
+                    "drivers": _drivers(inputs, window),
+                },
             )
         )
     return findings
@@ -260,6 +359,7 @@ def check_surge(inputs: Inputs) -> list[Finding]:
     mean = sum(before) / len(before)
     factor = inputs.threshold
     label = f"{hour:%Y-%m-%d %H}:00"
+    drivers = [_driver_json(driver) for driver in surge_drivers(inputs.db, hour)]
     return [
         Finding(
             inputs.rule,
@@ -270,6 +370,42 @@ def check_surge(inputs: Inputs) -> list[Finding]:
             if mean
             else f"{count} sign-ups in the hour from {label} (none in that hour before)",
             "/metric new_customers since=14d grain=day",
-            {"count": count, "before": before, "mean": mean, "factor": factor, "hour": label},
+            {
+                "count": count,
+                "before": before,
+                "mean": mean,
+                "factor": factor,
+                "hour": label,
+                "metric": None,
+                "drivers": drivers,
+            },
         )
     ]
+
+
+def surge_drivers(db: Database, hour: datetime, days: int = 7, count: int = 3) -> list[Driver]:
+    """The channels that moved the hour's sign-ups most against their mean in the same hour
+    of the `days` days before: each channel's count minus its mean (they add up to the
+    hour's count minus the mean)."""
+    start = hour - timedelta(days=days)
+    in_hour = (User.signed_up_at >= hour) & (User.signed_up_at < hour + timedelta(hours=1))
+    hours = [
+        (User.signed_up_at >= start + timedelta(days=back))
+        & (User.signed_up_at < start + timedelta(days=back, hours=1))
+        for back in range(days)
+    ]
+    before = func.sum(case((or_(*hours), 1), else_=0))
+    query = (
+        select(User.channel, func.sum(case((in_hour, 1), else_=0)), before)
+        .where(User.signed_up_at >= start, User.signed_up_at < hour + timedelta(hours=1))
+        .group_by(User.channel)
+    )
+    with db.analytics.connect() as connection:
+        rows = connection.execute(query).all()
+    drivers = [
+        Driver("channel", key, key, float(now or 0) - float(then or 0) / days)
+        for key, now, then in rows
+        if float(now or 0) - float(then or 0) / days
+    ]
+    drivers.sort(key=lambda driver: (-abs(driver.effect), driver.key))
+    return drivers[:count]

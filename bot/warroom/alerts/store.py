@@ -1,5 +1,6 @@
 """The alerts' stored state (alert_states): opening and resolving them from findings, the open
-ones, and reserving and recording their Slack posts.
+ones, the transitions not posted yet and the ts of those that were (the posts themselves are
+reserved and made once by jobs/alerts.py through bot.core.outbox).
 
 An alert is one (rule, subject) pair. It is posted when it opens and when it resolves, listed
 in the digest while open, and never re-posted in between: every transition is made in one
@@ -150,8 +151,6 @@ def open_alerts(db: Database, workspace_id: str) -> list[Alert]:
 
 # ------------------------------------------------------------------------- notifications
 
-PENDING = "pending"
-
 
 def unposted(db: Database, workspace_id: str) -> list[tuple[str, Alert]]:
     """Transitions not posted yet: ("opened", alert) and ("resolved", alert), oldest first."""
@@ -179,26 +178,13 @@ def _ts_column(kind: str) -> Any:
     return AlertState.opened_ts if kind == "opened" else AlertState.resolved_ts
 
 
-def claim_post(db: Database, alert_id: int, kind: str) -> bool:
-    """Reserve the right to post this transition (one process wins)."""
-    column = _ts_column(kind)
-    statement = (
-        update(AlertState)
-        .where(AlertState.id == alert_id, column.is_(None))
-        .values({column.key: PENDING})
-        .returning(AlertState.id)
-    )
-    with db.state.begin() as connection:
-        return connection.execute(statement).first() is not None
-
-
-def record_post(db: Database, alert_id: int, kind: str, ts: str | None) -> None:
-    """Store the posted message's ts (None gives the reservation back, to retry later)."""
+def record_post(db: Database, alert_id: int, kind: str, ts: str) -> None:
+    """Store the ts of the message that posted this transition (kept if one is stored)."""
     column = _ts_column(kind)
     with db.state.begin() as connection:
         connection.execute(
             update(AlertState)
-            .where(AlertState.id == alert_id, column == PENDING)
+            .where(AlertState.id == alert_id, column.is_(None))
             .values({column.key: ts})
         )
 
