@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean console
+.PHONY: run test lint format bench clean console catalogs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,15 +13,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,duckdb,clickhouse,mysql]"
 	touch $(STAMP)
 
-run: $(STAMP)
+# The compiled message catalogs follow their .po files (bot/language/locale).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard bot/language/locale/*/LC_MESSAGES/messages.po))
+
+$(CATALOGS): %.mo: %.po $(STAMP)
+	$(BIN)/python -m bot.language.catalog compile
+
+# Extract the marked strings of bot/, handlers/ and jobs/ and merge them into every .po.
+catalogs: $(STAMP)
+	$(BIN)/python -m bot.language.catalog update
+	$(BIN)/python -m bot.language.catalog compile
+
+run: $(STAMP) $(CATALOGS)
 	$(BIN)/warroom migrate
 	$(BIN)/warroom demo-data --if-empty
 	$(BIN)/warroom run
 
-console: $(STAMP)
+console: $(STAMP) $(CATALOGS)
 	$(BIN)/warroom console
 
-test: $(STAMP)
+test: $(STAMP) $(CATALOGS)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

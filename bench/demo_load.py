@@ -42,7 +42,16 @@ DAYS = 365
 SEED = 7
 END = date(2026, 11, 24)
 TARGET_MB = 1536
-IMPORT_ORDER = ("channels", "campaigns", "spend", "users", "leads", "orders", "activity")
+IMPORT_ORDER = (
+    "channels",
+    "campaigns",
+    "spend",
+    "users",
+    "leads",
+    "orders",
+    "activity",
+    "touchpoints",
+)
 
 
 # ------------------------------------------------------------------------ child steps

@@ -14,30 +14,40 @@ from typing import Any, NoReturn
 import click
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.console import answer_text, console_context, run_console
+from bot.console import ConsoleSession, console_context, run_console
 from bot.core.cli import workspace_option
 from bot.core.clock import SYSTEM_CLOCK
 from bot.core.context import Context
 from bot.core.db import Database, DatabaseUnreachable, failure_reason, open_database, where
+from bot.core.i18n import Language, words
 from bot.core.logs import setup_logging
-from bot.core.migrate import create_fact_tables, schema_problem, upgrade
+from bot.core.migrate import create_fact_tables, is_migrated, schema_problem, upgrade
 from bot.core.settings import Settings, SettingsError, load_settings
 from bot.core.text import clean_text, has_unsafe_characters
 from bot.core.workspace import workspace_key
 from bot.fund.cli import fund_group
-from bot.language import Unclear, Understanding, ask_question, understood_line
+from bot.language import (
+    Unclear,
+    Understanding,
+    ask_question,
+    not_sure_line,
+    question_language,
+    understood_line,
+)
 from bot.metrics import format as fmt
 from bot.metrics import rollups as metric_rollups
 from bot.metrics.parser import is_metric_list, is_metric_question
 from bot.metrics.query import QueryError
 from bot.metrics.registry import METRICS
+from bot.okrs import okr_group
 from bot.slack.server import serve
 from bot.warroom import alerts as war_alerts
 from bot.warroom.compose import digest_as_text
+from bot.warroom.demo import seed_demo_state
 from bot.warroom.render import alert_as_json, alerts_text
 from bot.warroom.team import TeamError, add_member, list_members, remove_member
 from handlers import create_app
-from handlers.commands.table import answer_line
+from handlers.commands.table import answer_line, json_answer
 from jobs.digest import send_digest
 from jobs.scheduler import run_forever, start_scheduler
 
@@ -134,6 +144,7 @@ def cli(click_context: click.Context, debug: bool) -> None:
 
 
 cli.add_command(fund_group)
+cli.add_command(okr_group)
 
 
 @cli.command()
@@ -145,6 +156,7 @@ cli.add_command(fund_group)
 @pass_context
 def migrate(state: CliState, analytics: bool) -> None:
     """Create or upgrade the bot's database to the newest schema."""
+    before = "created" if not is_migrated(state.db.state) else schema_problem(state.db.state)
     upgrade(state.db.state)
     if state.db.analytics is not state.db.state:
         if analytics:
@@ -160,7 +172,13 @@ def migrate(state: CliState, analytics: bool) -> None:
                 "Growth facts are read from ANALYTICS_DATABASE_URL; it is not migrated "
                 "(--analytics creates the fact tables missing there)."
             )
-    click.echo("Database is up to date.")
+    t = words(state.settings.language)
+    if before == "created":
+        click.echo(t._("Database created (DATABASE_URL, newest schema)."))
+    elif before:
+        click.echo(t._("Database upgraded to the newest schema."))
+    else:
+        click.echo(t._("Database is up to date."))
 
 
 @cli.command()
@@ -168,7 +186,8 @@ def migrate(state: CliState, analytics: bool) -> None:
 def console(state: CliState) -> None:
     """Open the local console: type Slack commands, read the answers."""
     asked = console_context(state.settings, state.db)
-    sys.exit(run_console(lambda text: answer_text(clean_text(text), asked)))
+    session = ConsoleSession(asked, read=input)
+    sys.exit(run_console(lambda text: session.answer(clean_text(text))))
 
 
 @cli.command()
@@ -244,6 +263,8 @@ def demo_data(
     click.echo(summary)
     if not summary.skipped:
         _refresh_rollups(settings, state.db)
+    for line in seed_demo_state(state.context(), SYSTEM_CLOCK.today(settings.tz)):
+        click.echo(line)
 
 
 @cli.command("import")
@@ -260,7 +281,8 @@ def demo_data(
 def import_(
     state: CliState, table: str, file: Path, skip_invalid: bool, rejects: Path | None
 ) -> None:
-    """Import TABLE (channels, campaigns, spend, users, leads, orders, activity) from FILE."""
+    """Import TABLE (channels, campaigns, spend, users, leads, orders, activity, touchpoints)
+    from FILE."""
     # Imported here: the data loaders need pandas (0.3 s at start-up), which other commands
     # should not pay for.
     from bot.data.importer import ImportFailed, import_file
@@ -333,24 +355,26 @@ def ask(state: CliState, text: tuple[str, ...], as_json: bool) -> None:
             ]
             click.echo(json.dumps({"metrics": rows}, ensure_ascii=False))
         else:
-            click.echo(fmt.metrics_list_text())
+            click.echo(fmt.metrics_list_text(state.settings.language))
         return
     if not is_metric_question(line):
         if as_json:
-            click.echo("--json answers metric questions only (e.g. /ltv channel=tiktok)", err=True)
-            sys.exit(2)
+            _json_answer(state, line)
+            return
         reply = answer_line(line, console_context(state.settings, state.db))
         click.echo(reply.as_text(), err=reply.failed)
         if reply.failed:
             sys.exit(2)
         return
+    ctx = state.context()
+    language = question_language(line) or ctx.lang
     try:
         # In the query language, or in plain words (English or Chinese) understood first.
-        asked = ask_question(line, state.context())
+        asked = ask_question(line, ctx)
     except Unclear as unclear:
-        _unclear(unclear.understanding, as_json)
+        _unclear(unclear.understanding, as_json, language)
     except QueryError as problem:
-        click.echo(str(problem), err=True)
+        click.echo(words(language).say(problem), err=True)
         sys.exit(2)
     understood = asked.understood_as
     if as_json:
@@ -359,22 +383,38 @@ def ask(state: CliState, text: tuple[str, ...], as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False))
     else:
         if understood is not None:
-            said = understood_line(understood, asked.ignored, asked.corrected)
+            said = understood_line(understood, asked.ignored, asked.corrected, language)
             click.echo(said.replace("`", ""))
-        click.echo(fmt.result_as_text(asked.result, state.settings))
+        click.echo(fmt.result_as_text(asked.result, state.settings, language))
 
 
-def _unclear(understanding: Understanding, as_json: bool) -> NoReturn:
+def _json_answer(state: CliState, line: str) -> None:
+    """Print the JSON answer of a command that has one (`/journey ...`); exit 2 otherwise."""
+    asked = console_context(state.settings, state.db)
+    try:
+        data = json_answer(line, asked)
+    except ValueError as problem:  # QueryError, a journey file to fix: what to change
+        click.echo(asked.words.say(problem), err=True)
+        sys.exit(2)
+    if data is None:
+        click.echo(
+            "--json answers metric questions and /journey (e.g. /ltv channel=tiktok)", err=True
+        )
+        sys.exit(2)
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def _unclear(understanding: Understanding, as_json: bool, language: Language) -> NoReturn:
     """A question with no one reading: its closest readings, and exit status 2."""
     if as_json:
         problem = {
             "understood_as": None,
-            "problem": understanding.problem,
+            "problem": None if understanding.problem is None else str(understanding.problem),
             "choices": list(understanding.choices),
         }
         click.echo(json.dumps(problem, ensure_ascii=False))
     else:
-        click.echo(f"I am not sure what you mean: {understanding.problem}.", err=True)
+        click.echo(not_sure_line(understanding.problem, language), err=True)
         for number, command in enumerate(understanding.choices, 1):
             click.echo(f"  {number}. {command}", err=True)
     sys.exit(2)
@@ -512,7 +552,7 @@ def alerts_(state: CliState, as_json: bool, workspace: str | None) -> None:
         rows = [alert_as_json(alert) for alert in shown]
         click.echo(json.dumps(rows, ensure_ascii=False, default=str))
     else:
-        click.echo(alerts_text(shown, settings.currency))
+        click.echo(alerts_text(shown, settings.currency, asked.lang))
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 
 from bot.core import outbox
 from bot.core.context import Context
+from bot.core.i18n import N_
 from bot.core.outbox import worker_name
 from bot.core.posting import Tag
 from bot.metrics import rollups
@@ -26,6 +27,8 @@ from jobs.slack import client_for, notify_admins, workspace_ids
 
 METADATA_EVENT = "warroom_alert"
 
+# The kinds of alert post, as said to the admins.
+KINDS = (N_("opened"), N_("resolved"))
 log = logging.getLogger(__name__)
 
 
@@ -66,9 +69,16 @@ def post_alerts(ctx: Context, client: WebClient | None = None) -> int:
             notify_admins(
                 ctx,
                 client,
-                f':warning: The {kind} alert "{alert.playbook.title}" ({alert.subject}) may have '
-                f"been posted to {channel}, and Slack could not be asked ({sent.error}), so it "
-                "is not posted again; the digest lists the open alerts.",
+                ctx.words._(
+                    ':warning: The alert "{title}" ({subject}, {kind}) may have been posted to '
+                    "{channel}, and Slack could not be asked ({error}), so it is not posted "
+                    "again; the digest lists the open alerts.",
+                    title=ctx.words._(alert.playbook.title),
+                    subject=alert.subject,
+                    kind=ctx.words._(kind),
+                    channel=channel,
+                    error=sent.error,
+                ),
                 topic=f"alert:{alert.id}:{kind}:uncertain",
             )
         elif sent.status == "failed":
@@ -84,7 +94,7 @@ def post_alerts(ctx: Context, client: WebClient | None = None) -> int:
 
 
 def _post_once(ctx: Context, client: WebClient, kind: str, alert: alerts.Alert) -> outbox.Sent:
-    message = alert_message(alert, kind)
+    message = alert_message(alert, kind, ctx.lang)
     tag = Tag(METADATA_EVENT, {"workspace": ctx.workspace_id, "alert": str(alert.id), "kind": kind})
     return outbox.send_once(
         ctx.db,

@@ -77,17 +77,21 @@ def digest_job(ctx: Context, now: datetime) -> Outcome:
     settings = ctx.settings
     day = due_day(settings, now, settings.digest_time)
     if day is None:
-        return Outcome("skipped", "no digest is due now")
+        return Outcome("skipped", ctx.words._("no digest is due now"))
     if runs.is_posted(ctx.db, ctx.workspace_id, JOB, day):
-        return Outcome("skipped", f"the digest for {day} went out already")
+        return Outcome("skipped", ctx.words._("the digest for {day} went out already", day=day))
     return send_digest(ctx, now, day=day)
 
 
 def send_now(ctx: Context) -> Reply:
-    """`/warroom digest now`: post today's digest (once) for a team member or an admin."""
+    """`/warroom digest now`: post today's digest (once) for a team member or an admin; the
+    console, which has no Slack to post to, prints it instead."""
     problem = digest_refusal(ctx)
     if problem:
         return Reply.error(problem)
+    if ctx.surface == "console":
+        _digest, message = digest_payload(ctx)
+        return Reply(message=message)
     return Reply.text(send_digest(ctx, ctx.clock.now(), manual=True).message)
 
 
@@ -127,7 +131,10 @@ def send_digest(
         _upload_chart(client, settings, digest, posted, look_first=held.is_retry)
         runs.mark_posted(ctx.db, held, ctx.clock.now(), posted.channel, posted.ts)
     except runs.TakenOver:
-        return Outcome("skipped", f"The digest for {day} was taken over by another process.")
+        return Outcome(
+            "skipped",
+            ctx.words._("The digest for {day} was taken over by another process.", day=day),
+        )
     except Uncertain as why:
         return _uncertain(ctx, day, held, client, why)
     except _NothingSent as failed:
@@ -136,7 +143,10 @@ def send_digest(
         return _failed(ctx, day, held, client, error)
     channel, ts = posted.channel, posted.ts
     log.info("digest for %s %s posted to %s (ts %s)", workspace_id, day, channel, ts)
-    return Outcome("posted", f"Digest for {day} posted to {settings.digest_channel}.", channel, ts)
+    said = ctx.words._(
+        "Digest for {day} posted to {channel}.", day=day, channel=settings.digest_channel
+    )
+    return Outcome("posted", said, channel, ts)
 
 
 def _alerts_first(ctx: Context, client: WebClient) -> None:
@@ -246,7 +256,7 @@ def _uncertain(
     (once: no claim takes an uncertain run over)."""
     channel = ctx.settings.digest_channel
     runs.mark_uncertain(ctx.db, held, ctx.clock.now(), f"uncertain: {why}")
-    advice = _uncertain_advice(day, channel, str(why))
+    advice = _uncertain_advice(ctx, day, channel, str(why))
     log.error("digest for %s %s: %s", ctx.workspace_id, day, advice)
     if client is not None:
         notify_admins(
@@ -255,11 +265,14 @@ def _uncertain(
     return Outcome("uncertain", advice)
 
 
-def _uncertain_advice(day: date, channel: str, why: str) -> str:
-    return (
-        f"The war-room digest for {day} may have been posted to {channel}, and Slack could "
-        f"not be asked ({why}), so it is not posted again. Look in {channel}: if it is not "
-        f"there, run `warroom digest --send --force --date {day}`."
+def _uncertain_advice(ctx: Context, day: date, channel: str, why: str) -> str:
+    return ctx.words._(
+        "The war-room digest for {day} may have been posted to {channel}, and Slack could not "
+        "be asked ({why}), so it is not posted again. Look in {channel}: if it is not there, "
+        "run `warroom digest --send --force --date {day}`.",
+        day=day,
+        channel=channel,
+        why=why,
     )
 
 
@@ -276,40 +289,63 @@ def _failed(
     workspace_id, settings = ctx.workspace_id, ctx.settings
     runs.mark_failed(ctx.db, held, ctx.clock.now(), code, final=final, nothing_sent=nothing_sent)
     if final:
-        advice = _advice(code, settings.digest_channel)
+        advice = _advice(ctx, code, settings.digest_channel)
         log.error("digest for %s %s not posted: %s. %s", workspace_id, day, code, advice)
         if client is not None:
             notify_admins(
                 ctx,
                 client,
-                f":warning: The war-room digest for {day} could not be posted: {advice}",
+                ctx.words._(
+                    ":warning: The war-room digest for {day} could not be posted: {advice}",
+                    day=day,
+                    advice=advice,
+                ),
                 topic=f"digest:{day.isoformat()}:failed:{held.attempts}",
             )
-        return Outcome("failed", f"Digest for {day} not posted: {advice}")
+        said = ctx.words._("Digest for {day} not posted: {advice}", day=day, advice=advice)
+        return Outcome("failed", said)
     log.exception("digest for %s %s failed (%s); it will be retried", workspace_id, day, code)
-    return Outcome("failed", f"Digest for {day} failed ({code}); it will be retried.")
+    said = ctx.words._("Digest for {day} failed ({code}); it will be retried.", day=day, code=code)
+    return Outcome("failed", said)
 
 
-def _advice(code: str, channel: str) -> str:
+def _advice(ctx: Context, code: str, channel: str) -> str:
+    t = ctx.words
     if code in ("not_in_channel", "channel_not_found"):
-        return (
-            f"the bot is not in {channel} ({code}). Invite it with `/invite @War Room` in that "
+        return t._(
+            "the bot is not in {channel} ({code}). Invite it with `/invite @War Room` in that "
             "channel, or choose another channel in `/warroom settings`; then run "
-            "`/warroom digest now`."
+            "`/warroom digest now`.",
+            channel=channel,
+            code=code,
         )
     if code == "is_archived":
-        return f"{channel} is archived; choose another channel in `/warroom settings`."
-    return f"Slack refused the post ({code}); check the app's installation and scopes."
+        return t._(
+            "{channel} is archived; choose another channel in `/warroom settings`.",
+            channel=channel,
+        )
+    return t._(
+        "Slack refused the post ({code}); check the app's installation and scopes.", code=code
+    )
 
 
 def _why_not(ctx: Context, day: date, info: runs.RunInfo | None) -> str:
+    t = ctx.words
     if info is None:
-        return f"The digest for {day} is not claimed."
+        return t._("The digest for {day} is not claimed.", day=day)
     if info.state == "posted":
-        return f"The digest for {day} went out already (use --force to post it again)."
+        return t._("The digest for {day} went out already (use --force to post it again).", day=day)
     if info.state == "claimed":
-        return f"The digest for {day} is being posted right now by {info.claimed_by}."
+        return t._(
+            "The digest for {day} is being posted right now by {worker}.",
+            day=day,
+            worker=info.claimed_by,
+        )
     if info.state == "uncertain":
         why = (info.error or "").removeprefix("uncertain: ")
-        return _uncertain_advice(day, ctx.settings.digest_channel, why)
-    return f"The digest for {day} failed ({info.error}); it will be retried after a pause."
+        return _uncertain_advice(ctx, day, ctx.settings.digest_channel, why)
+    return t._(
+        "The digest for {day} failed ({error}); it will be retried after a pause.",
+        day=day,
+        error=info.error,
+    )

@@ -4,8 +4,9 @@ APScheduler cannot share a job store between processes (its FAQ: "You can't"), s
 process keeps its own in-memory plan and every send claims its run row first (bot/core/runs.py):
 however many bot processes run, each digest goes out once. The plan per workspace:
 
-- digest at DIGEST_TIME (weekdays only or every day), stand-up prompt at STANDUP_TIME, both
-  cron triggers in the workspace's own time zone (a trigger without one uses the host's);
+- digest at DIGEST_TIME (weekdays only or every day), stand-up prompt at STANDUP_TIME, the
+  OKR check-in prompt on Mondays at STANDUP_TIME, all cron triggers in the workspace's own
+  time zone (a trigger without one uses the host's);
 - rollup refresh and playbook alerts hourly (and claims of handled requests a day old
   forgotten);
 - a watchdog every few minutes (and once at start-up) that posts a digest or prompt that is
@@ -35,6 +36,7 @@ from bot.core.context import Context
 from bot.core.settings import Settings, parse_hhmm
 from jobs.alerts import rollup_job
 from jobs.digest import digest_job
+from jobs.okr_checkin import okr_checkin_job
 from jobs.slack import workspace_ids
 from jobs.standup import standup_job
 
@@ -68,11 +70,12 @@ class Plan:
             settings.digest_grace_hours,
         )
 
-    def trigger(self, hhmm: str) -> CronTrigger:
-        """A cron trigger at `hhmm` on the planned days, in the workspace's time zone."""
+    def trigger(self, hhmm: str, days: str | None = None) -> CronTrigger:
+        """A cron trigger at `hhmm` on the planned days (or `days`, e.g. "mon"), in the
+        workspace's time zone."""
         moment = parse_hhmm(hhmm)
         return CronTrigger(
-            day_of_week="mon-fri" if self.weekdays_only else "*",
+            day_of_week=days or ("mon-fri" if self.weekdays_only else "*"),
             hour=moment.hour,
             minute=moment.minute,
             timezone=ZoneInfo(self.timezone),
@@ -104,9 +107,10 @@ class WarRoomScheduler:
         """(Re)plan the digest and stand-up jobs of one workspace from its current settings."""
         plan = Plan.of(self.ctx.for_workspace(workspace_id).settings)
         with self._lock:
-            for name, job, hhmm in (
-                ("digest", digest_job, plan.digest_time),
-                ("standup", standup_job, plan.standup_time),
+            for name, job, hhmm, days in (
+                ("digest", digest_job, plan.digest_time, None),
+                ("standup", standup_job, plan.standup_time, None),
+                ("okr_checkin", okr_checkin_job, plan.standup_time, "mon"),
             ):
                 job_id = f"{name}:{workspace_id}"
                 # Before start() APScheduler keeps a pending list where replace_existing
@@ -115,7 +119,7 @@ class WarRoomScheduler:
                     self.scheduler.remove_job(job_id)
                 self.scheduler.add_job(
                     self._runner(job, workspace_id),
-                    plan.trigger(hhmm),
+                    plan.trigger(hhmm, days),
                     id=job_id,
                     name=f"{name} for {workspace_id}",
                     replace_existing=True,
@@ -166,7 +170,7 @@ class WarRoomScheduler:
         except Exception:
             log.exception("re-planning the workspaces failed")
         for workspace_id in list(self._plans):
-            for job in (standup_job, digest_job):
+            for job in (standup_job, okr_checkin_job, digest_job):
                 self._runner(job, workspace_id)()
 
     def _rollups(self) -> None:

@@ -33,10 +33,10 @@ def standup_job(ctx: Context, now: datetime) -> Outcome:
     settings = ctx.settings
     day = due_day(settings, now, settings.standup_time)
     if day is None:
-        return Outcome("skipped", "no stand-up prompt is due now")
+        return Outcome("skipped", ctx.words._("no stand-up prompt is due now"))
     # Past the digest, a prompt would only ask for updates that can no longer be shown.
     if runs.is_posted(ctx.db, ctx.workspace_id, "digest", day):
-        return Outcome("skipped", f"the digest for {day} went out already")
+        return Outcome("skipped", ctx.words._("the digest for {day} went out already", day=day))
     return send_prompts(ctx, now, day=day)
 
 
@@ -69,7 +69,13 @@ def send_prompts(
             continue  # another process took this prompt over; it posts it
         except Uncertain as why:
             runs.mark_uncertain(ctx.db, held, ctx.clock.now(), f"uncertain: {why}")
-            problems.append(f"{channel}: it may be out, and Slack cannot be asked ({why})")
+            problems.append(
+                ctx.words._(
+                    "{channel}: it may be out, and Slack cannot be asked ({why})",
+                    channel=channel,
+                    why=why,
+                )
+            )
             log.error("stand-up prompt for %s to %s is uncertain: %s", workspace_id, channel, why)
         except Exception as error:
             code = slack_error(error)
@@ -80,17 +86,27 @@ def send_prompts(
                 notify_admins(
                     ctx,
                     client,
-                    f":warning: The stand-up prompt for {day} could not be posted to {channel} "
-                    f"({code}). Invite the bot there or choose another channel in "
-                    "`/warroom settings`.",
+                    ctx.words._(
+                        ":warning: The stand-up prompt for {day} could not be posted to {channel} "
+                        "({code}). Invite the bot there or choose another channel in "
+                        "`/warroom settings`.",
+                        day=day,
+                        channel=channel,
+                        code=code,
+                    ),
                     topic=f"standup:{day.isoformat()}:failed:{held.attempts}",
                 )
             log.error("stand-up prompt for %s to %s failed: %s", workspace_id, channel, code)
+    t = ctx.words
     if problems:
-        return Outcome("failed", f"Stand-up prompt not posted to {', '.join(problems)}")
+        return Outcome(
+            "failed", t._("Stand-up prompt not posted to {where}", where=", ".join(problems))
+        )
     if not posted:
-        return Outcome("skipped", f"the stand-up prompt for {day} went out already")
-    return Outcome("posted", f"Stand-up prompt for {day} posted ({posted}).")
+        return Outcome("skipped", t._("the stand-up prompt for {day} went out already", day=day))
+    return Outcome(
+        "posted", t._("Stand-up prompt for {day} posted ({count}).", day=day, count=posted)
+    )
 
 
 def _post(ctx: Context, client: WebClient, held: runs.Claim, channel: str, day: date) -> None:
@@ -98,7 +114,7 @@ def _post(ctx: Context, client: WebClient, held: runs.Claim, channel: str, day: 
     if held.message_ts:
         runs.mark_posted(ctx.db, held, ctx.clock.now())
         return
-    message = standup_prompt_message(day, ctx.settings)
+    message = standup_prompt_message(day, ctx.settings, ctx.lang)
     tag = Tag(
         METADATA_EVENT, {"workspace": ctx.workspace_id, "date": day.isoformat(), "to": channel}
     )

@@ -99,10 +99,10 @@ def test_a_metric_answer_is_the_slack_answer_as_text(settings, db) -> None:
     assert set(lines[1]) == {"="}
     assert lines[2] == "¥500"
     assert lines[3].startswith("▼ 58.3% vs previous period (¥1,200) (better)")
-    assert "[Share to channel] [Chart]" in text
+    assert "[1 Share to channel] [2 Chart]" in text
+    assert text.endswith("Type a number to press a button.")
 
 
-def test_a_form_is_described_not_opened(settings, db) -> None:
+def test_without_a_terminal_a_form_is_described(settings, db) -> None:
     text = ask("/fund propose", settings, db)
     assert text.startswith("[form: ")
-    assert "this opens a form in Slack" in text

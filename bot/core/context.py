@@ -14,6 +14,7 @@ from typing import Literal
 
 from bot.core.clock import SYSTEM_CLOCK, Clock
 from bot.core.db import Database
+from bot.core.i18n import Language, Words, words
 from bot.core.settings import Settings
 from bot.core.workspace import SINGLE_WORKSPACE, effective_settings, is_bot_admin
 
@@ -35,6 +36,8 @@ class Context:
     channel_id: str | None = None
     surface: Surface = "job"
     trigger_id: str | None = None
+    # The language of the question being answered; None: the workspace's LANGUAGE.
+    language: Language | None = None
     # Asks Slack whether the actor is a workspace admin or owner; called at most once.
     slack_admin_check: Callable[[], bool] | None = field(default=None, compare=False, repr=False)
 
@@ -42,6 +45,31 @@ class Context:
     def settings(self) -> Settings:
         """The environment's settings with the workspace's saved values applied on top."""
         return effective_settings(self.db, self.env, self.workspace_id)
+
+    @property
+    def lang(self) -> Language:
+        """The language answers are in: the question's (`language`), else the workspace's."""
+        return self.language or self.settings.language
+
+    @property
+    def first_lang(self) -> Language:
+        """The language known before any database work (the question's, else LANGUAGE from the
+        environment): for a form opened while Slack's trigger id is fresh."""
+        return self.language or self.env.language
+
+    @property
+    def words(self) -> Words:
+        """The messages in `lang` (`ctx.words._("...")`)."""
+        return words(self.lang)
+
+    def in_language(self, language: Language | None) -> Context:
+        """The same context answering in `language` (None: the workspace's)."""
+        if language == self.language:
+            return self
+        other = replace(self, language=language)
+        if "settings" in self.__dict__:
+            other.__dict__["settings"] = self.__dict__["settings"]
+        return other
 
     @cached_property
     def is_slack_admin(self) -> bool:

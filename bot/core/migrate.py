@@ -83,6 +83,7 @@ _CLICKHOUSE_ORDER = {
     "leads": ("created_at", "id"),
     "orders": ("ordered_at", "id"),
     "activity": ("date", "user_id"),
+    "touchpoints": ("date", "channel", "touchpoint"),
 }
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from bot.core.i18n import DEFAULT_LANGUAGE, N_, Language, Msg, words
 
 # The database keeps money as NUMERIC(18, 2): anything from a quadrillion up cannot be stored.
 MAX_AMOUNT = Decimal("1e15")
-EXAMPLES = "e.g. 12000, 12,000, 12k, 1.2w or 1.5m"
+EXAMPLES = N_("e.g. 12000, 12,000, 12k, 1.2w or 1.5m")
 
 _MULTIPLIERS = {
     "": Decimal(1),
@@ -54,24 +57,30 @@ def _strip_currency(text: str) -> str:
 def parse_decimal(text: str, allow_zero: bool = False) -> Decimal:
     """The exact amount in `text` rounded to cents; MoneyError for garbage, zero or negatives."""
     if text is None or not str(text).strip():
-        raise MoneyError(f"Enter an amount, {EXAMPLES}.")
+        raise MoneyError(Msg("Enter an amount, {examples}.", examples=Msg(EXAMPLES)))
     raw = str(text).strip()
     match = _NUMBER.match(_strip_currency(raw))
     if not match or match.group("suffix") not in _MULTIPLIERS:
-        raise MoneyError(f'"{raw}" is not an amount; write it {EXAMPLES}.')
+        raise MoneyError(_not_an_amount(raw))
     digits = re.sub(r"[,_\s]", "", match.group("number"))
     try:
         value = Decimal(digits) * _MULTIPLIERS[match.group("suffix")]
     except InvalidOperation:
-        raise MoneyError(f'"{raw}" is not an amount; write it {EXAMPLES}.') from None
+        raise MoneyError(_not_an_amount(raw)) from None
     value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if match.group("sign") in ("-", "−") and value != 0:
-        raise MoneyError(f'The amount cannot be negative ("{raw}"); enter what you need.')
+        raise MoneyError(
+            Msg('The amount cannot be negative ("{raw}"); enter what you need.', raw=raw)
+        )
     if value < 0 or (value == 0 and not allow_zero):
-        raise MoneyError(f'The amount must be more than zero ("{raw}").')
+        raise MoneyError(Msg('The amount must be more than zero ("{raw}").', raw=raw))
     if value >= MAX_AMOUNT:
-        raise MoneyError(f'"{raw}" is too large an amount; check the number of zeros.')
+        raise MoneyError(Msg('"{raw}" is too large an amount; check the number of zeros.', raw=raw))
     return value
+
+
+def _not_an_amount(raw: str) -> Msg:
+    return Msg('"{raw}" is not an amount; write it {examples}.', raw=raw, examples=Msg(EXAMPLES))
 
 
 def parse_money(text: str, allow_zero: bool = False) -> float:
@@ -84,7 +93,7 @@ def cents(amount: float) -> Decimal:
     return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-NO_DATA = "no data"
+NO_DATA = N_("no data")
 # Symbol in front of the amount; other currencies get the code after it ("1,234 CHF").
 CURRENCY_SYMBOLS = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "KRW": "₩"}
 # Currencies that have no cents in practice.
@@ -92,6 +101,10 @@ WHOLE_UNITS = {"JPY", "KRW"}
 # Yuan amounts show their fen below this (a CAC of ¥394.87 should read exactly); above it
 # they are whole yuan, where fen are noise.
 YUAN_CENTS_BELOW = 10_000
+# In Chinese, yuan amounts from 10,000 on are counted in 万 (10^4) and from 10^8 in 亿:
+# ¥12.3万, ¥1.2亿, with at most two decimals.
+WAN = 10_000
+YI = 100_000_000
 
 
 def whole_amounts(amounts: list[float | None], currency: str) -> bool:
@@ -111,18 +124,44 @@ def is_finite(value: float | None) -> bool:
     return value is not None and isinstance(value, int | float) and math.isfinite(value)
 
 
-def format_money(amount: float | None, currency: str, whole: bool | None = None) -> str:
-    """ "¥1,234,567" and "¥394.87" (CNY), "$1,234.50" (USD), "€", "£", "₩", else "1,234 XXX".
-    `whole` forces whole units (True) or cents (False) where the currency has cents, so the
-    amounts of one answer share one precision."""
+def format_money(
+    amount: float | None,
+    currency: str,
+    whole: bool | None = None,
+    language: Language = DEFAULT_LANGUAGE,
+) -> str:
+    """ "¥1,234,567" and "¥394.87" (CNY), "$1,234.50" (USD), "€", "£", "₩", else "1,234 XXX";
+    in Chinese large yuan amounts in 万 and 亿 ("¥123.46万"). `whole` forces whole units (True)
+    or cents (False) where the currency has cents, so one answer's amounts share a precision."""
     if not is_finite(amount):
-        return NO_DATA
+        return words(language)._(NO_DATA)
     code = currency.upper()
+    size = abs(amount)  # type: ignore[arg-type]
+    if language == "zh" and code == "CNY" and size >= WAN:
+        # 99,999,999 rounds to 10,000万: that is 1亿.
+        in_yi = size >= YI or round(size / WAN, 2) >= YI // WAN
+        unit, scale = ("亿", YI) if in_yi else ("万", WAN)
+        number = f"{size / scale:,.2f}".rstrip("0").rstrip(".")
+        sign = "-" if amount < 0 else ""  # type: ignore[operator]
+        return f"{sign}¥{number}{unit}"
     if code in WHOLE_UNITS or whole is None:
         whole = code in WHOLE_UNITS or (
-            code == "CNY" and (abs(amount) >= YUAN_CENTS_BELOW or round(amount, 2) == round(amount))  # type: ignore[arg-type]
+            code == "CNY" and (size >= YUAN_CENTS_BELOW or round(size, 2) == round(size))
         )
-    number = f"{abs(amount):,.0f}" if whole else f"{abs(amount):,.2f}"  # type: ignore[arg-type]
+    number = f"{size:,.0f}" if whole else f"{size:,.2f}"
     sign = "-" if amount < 0 and number.strip("0,.") else ""  # type: ignore[operator]
     symbol = CURRENCY_SYMBOLS.get(code)
     return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount said in a message (Msg): formatted in the reader's language when shown."""
+
+    amount: float | None
+    currency: str
+    whole: bool | None = None
+
+    def say(self, language: Language) -> str:
+        """The amount as format_money shows it in `language`."""
+        return format_money(self.amount, self.currency, self.whole, language)

@@ -78,7 +78,7 @@ _EMOJI_TEXT = {
     ":leftwards_arrow_with_hook:": "",
 }
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
-_MENTION = re.compile(r"<@([A-Z0-9]+)>")
+_MENTION = re.compile(r"<@([A-Za-z0-9_]+)(?:\|[^>]*)?>")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 _CODE = re.compile(r"`([^`\n]+)`")

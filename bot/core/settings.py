@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,6 +67,8 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=1, le=65535)
     timezone: str = "UTC"
     currency: str = "CNY"
+    # The language answers are in unless a question is asked in another one (en or zh).
+    language: Literal["en", "zh"] = "en"
 
     # War room
     digest_channel: str = "#war-room"
@@ -92,6 +95,13 @@ class Settings(BaseSettings):
     alert_roi_weeks: int = Field(2, ge=1, le=12)
     alert_surge_factor: float = Field(3.0, gt=1)
 
+    # OKRs and the user journey
+    # The journey map (YAML); unset: the practice's 28 touchpoints shipped with the bot.
+    journey_file: str | None = None
+    # The digest names the journey step whose conversion fell most when it fell by more than
+    # this share (0.5: by more than half) against the 7 days before.
+    journey_drop_min: float = Field(0.5, gt=0, lt=1)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")
@@ -105,6 +115,17 @@ class Settings(BaseSettings):
         if value in (None, ""):
             return None
         return _check_url("ANALYTICS_DATABASE_URL", value)
+
+    @field_validator("journey_file")
+    @classmethod
+    def _journey_file(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not Path(value).expanduser().is_file():
+            raise ValueError(
+                f'no file "{value}"; point it at a journey map (YAML) or leave it empty'
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -130,6 +151,16 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Z]{3}", code):
             raise ValueError(f'"{value}" is not a currency code; use three letters such as CNY')
         return code
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> str:
+        text = str(value or "").strip().lower().replace("_", "-")
+        if text in ("zh", "zh-cn", "zh-hans", "cn", "chinese", "中文"):
+            return "zh"
+        if text in ("en", "en-us", "en-gb", "english"):
+            return "en"
+        raise ValueError(f'"{value}" is not a language the bot speaks; use en or zh')
 
     @field_validator("slack_api_url")
     @classmethod

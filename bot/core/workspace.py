@@ -27,12 +27,14 @@ WORKSPACE_SETTINGS = (
     "standup_mode",
     "timezone",
     "currency",
+    "language",
     "fund_channel",
     "fund_approval",
     "alert_ltv_cac_min",
     "alert_retention_drop_days",
     "alert_roi_weeks",
     "alert_surge_factor",
+    "journey_drop_min",
 )
 
 

@@ -8,6 +8,7 @@ import difflib
 from slack_sdk.models.blocks import Block
 
 from bot.core.context import Context
+from bot.core.i18n import N_, Msg
 from bot.core.render import Reply
 from bot.fund import reading, render
 from bot.fund.errors import FundError
@@ -15,22 +16,24 @@ from bot.fund.ledger import set_budget
 from bot.fund.wording import state_text
 
 SUBCOMMANDS = ("propose", "list", "history", "budget", "help")
-HELP = """\
+HELP = N_("""\
 *Innovation fund*
 `/fund` the pool: approved, pending and remaining, with a bar (`/fund 2027` for another year)
 `/fund propose` open the proposal form
 `/fund list [status=pending|approved|rejected|changes_requested|withdrawn|completed] [mine]`
 `/fund history ID` every decision on a proposal: who, when, from, to, note
-`/fund budget YEAR AMOUNT` set the year's growth budget (admins); the pool is FUND_POOL_PCT of it"""
+`/fund budget YEAR AMOUNT` set the year's growth budget (admins); its pool is FUND_POOL_PCT
+""")
 
 
 def fund_command(text: str, ctx: Context) -> Reply:
     """Answer `/fund ...`."""
     word, _, rest = text.strip().partition(" ")
     word, rest = word.lower(), rest.strip()
+    t = ctx.words
     if word == "propose":
         # No database work before the modal opens: Slack's trigger id lives 3 seconds.
-        return Reply(modal=render.proposal_modal())
+        return Reply(modal=render.proposal_modal(language=ctx.first_lang))
     try:
         if word in ("", "pool", "summary") or (word.isdigit() and len(word) == 4 and not rest):
             return _summary(ctx, int(word) if word.isdigit() else None)
@@ -41,18 +44,18 @@ def fund_command(text: str, ctx: Context) -> Reply:
         if word == "budget":
             return _budget(rest, ctx)
         if word == "help":
-            return Reply.text(HELP)
+            return Reply.text(t._(HELP))
     except FundError as problem:
-        return Reply.error(str(problem))
+        return Reply.error(t.say(problem))
     close = difflib.get_close_matches(word, SUBCOMMANDS, n=1)
-    hint = f' Did you mean "/fund {close[0]}"?' if close else ""
-    return Reply.error(f"There is no /fund {word}.{hint} Try /fund help.")
+    hint = t._(' Did you mean "/fund {close}"?', close=close[0]) if close else ""
+    return Reply.error(t._("There is no /fund {word}.{hint} Try /fund help.", word=word, hint=hint))
 
 
 def _summary(ctx: Context, year: int | None) -> Reply:
     year = year or reading.current_year(ctx)
     summary = reading.fund_summary(ctx, year)
-    return Reply(message=render.summary_message(summary, year, ctx.settings.currency))
+    return Reply(message=render.summary_message(summary, year, ctx.settings.currency, ctx.lang))
 
 
 def _list(rest: str, ctx: Context) -> Reply:
@@ -64,28 +67,32 @@ def _list(rest: str, ctx: Context) -> Reply:
         user_id=ctx.actor if chosen.mine else None,
         year=chosen.year,
     )
-    what = "My proposals" if chosen.mine else "Proposals"
+    t = ctx.words
+    what = t._("My proposals") if chosen.mine else t._("Proposals")
     if chosen.status:
-        what += f" ({state_text(chosen.status)})"
-    message = render.list_message(proposals, settings.fund_approval, settings.currency, what)
+        what += f" ({t.say(state_text(chosen.status))})"
+    message = render.list_message(
+        proposals, settings.fund_approval, settings.currency, what, ctx.lang
+    )
     return Reply(message=message)
 
 
 def _history(rest: str, ctx: Context) -> Reply:
     number = rest.strip().lstrip("#")
     if not number.isdigit():
-        raise FundError("Say which proposal, e.g. /fund history 12 (/fund list shows ids).")
+        raise FundError(Msg("Say which proposal, e.g. /fund history 12 (/fund list shows ids)."))
     settings = ctx.settings
     proposal, events = reading.proposal_history(ctx, int(number))
-    return Reply(message=render.history_message(proposal, events, settings.fund_approval))
+    message = render.history_message(proposal, events, settings.fund_approval, ctx.lang)
+    return Reply(message=message)
 
 
 def _budget(rest: str, ctx: Context) -> Reply:
     parts = rest.split(maxsplit=1)
     if len(parts) != 2 or not parts[0].isdigit():
-        raise FundError("Write it as /fund budget YEAR AMOUNT, e.g. /fund budget 2027 12m.")
+        raise FundError(Msg("Write it as /fund budget YEAR AMOUNT, e.g. /fund budget 2027 12m."))
     summary = set_budget(ctx, int(parts[0]), parts[1])
-    return Reply(message=render.budget_set_message(summary, ctx.settings.currency))
+    return Reply(message=render.budget_set_message(summary, ctx.settings.currency, ctx.lang))
 
 
 def home_section(ctx: Context) -> list[Block]:
@@ -99,6 +106,7 @@ def home_section(ctx: Context) -> list[Block]:
         reading.list_proposals(ctx, user_id=ctx.actor, limit=10) if ctx.actor else [],
         settings.fund_approval,
         settings.currency,
+        ctx.lang,
     )
 
 
@@ -110,4 +118,6 @@ def digest_lines(ctx: Context) -> list[str]:
     pending = []
     if summary is not None:
         pending = reading.list_proposals(ctx, status="pending", year=year, limit=6)
-    return render.digest_lines(summary, year, pending, settings.fund_approval, settings.currency)
+    return render.digest_lines(
+        summary, year, pending, settings.fund_approval, settings.currency, ctx.lang
+    )

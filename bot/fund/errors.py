@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.i18n import Language, words
+
 
 class FundError(ValueError):
     """A fund action that cannot be done; the message says why and what to change."""
@@ -13,3 +15,8 @@ class InvalidInput(FundError):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__(" ".join(errors.values()))
+
+    def errors_in(self, language: Language) -> dict[str, str]:
+        """The problems field by field, said in `language`."""
+        t = words(language)
+        return {field: t.say(problem) for field, problem in self.errors.items()}

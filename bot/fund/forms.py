@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.core.context import Context
+from bot.core.i18n import N_, Msg
 from bot.core.money import MoneyError, cents, parse_decimal
 from bot.core.text import clean_text as safe_text
 from bot.fund import wording
@@ -128,10 +129,14 @@ def parse_number(text: str) -> float:
     percent = raw.endswith("%")
     raw = raw.removesuffix("%").strip()
     if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)", raw):
-        raise ValueError(f'"{text.strip()}" is not a number; write e.g. 3.5, 1200 or 35%.')
+        raise ValueError(
+            Msg('"{typed}" is not a number; write e.g. 3.5, 1200 or 35%.', typed=text.strip())
+        )
     value = float(raw) / 100 if percent else float(raw)
     if not math.isfinite(value):
-        raise ValueError(f'"{text.strip()}" is too large a number; check the number of zeros.')
+        raise ValueError(
+            Msg('"{typed}" is too large a number; check the number of zeros.', typed=text.strip())
+        )
     return value
 
 
@@ -142,21 +147,23 @@ def _parse_date(text: str | None) -> date | None:
         return None
 
 
-def _long_text(value: str, limit: int) -> str | None:
+def _long_text(value: str, limit: int) -> Msg | None:
     """The problem with a text over `limit` characters, or None."""
-    return f"Keep it under {limit} characters (now {len(value)})." if len(value) > limit else None
+    if len(value) <= limit:
+        return None
+    return Msg("Keep it under {limit} characters (now {length}).", limit=limit, length=len(value))
 
 
 def _check_texts(draft: ProposalDraft, errors: Errors) -> tuple[str, str, str]:
     title, problem, plan = (clean_text(v) for v in (draft.title, draft.problem, draft.plan))
-    for name, value, label in (
-        ("title", title, "a title"),
-        ("problem", problem, "the problem this solves"),
-        ("plan", plan, "the plan"),
+    for name, value, missing in (
+        ("title", title, N_("Enter a title.")),
+        ("problem", problem, N_("Enter the problem this solves.")),
+        ("plan", plan, N_("Enter the plan.")),
     ):
         too_long = _long_text(value, TITLE_MAX if name == "title" else TEXT_MAX)
         if not value:
-            errors[name] = f"Enter {label}."
+            errors[name] = Msg(missing)
         elif too_long:
             errors[name] = too_long
     return title, problem, plan
@@ -165,11 +172,11 @@ def _check_texts(draft: ProposalDraft, errors: Errors) -> tuple[str, str, str]:
 def _check_dates(draft: ProposalDraft, errors: Errors) -> tuple[date | None, date | None]:
     start, end = _parse_date(draft.start_date), _parse_date(draft.end_date)
     if start is None:
-        errors["start_date"] = "Pick the start date."
+        errors["start_date"] = Msg("Pick the start date.")
     if end is None:
-        errors["end_date"] = "Pick the end date."
+        errors["end_date"] = Msg("Pick the end date.")
     elif start is not None and end <= start:
-        errors["end_date"] = "The end date must be after the start date."
+        errors["end_date"] = Msg("The end date must be after the start date.")
     return start, end
 
 
@@ -180,7 +187,7 @@ def _check_amount(
     try:
         amount = parse_decimal(draft.amount or "")
     except MoneyError as error:
-        errors["amount"] = str(error)
+        errors["amount"] = error.args[0]
         return None, None
     if start is None:
         return amount, None
@@ -197,17 +204,19 @@ def _check_amount(
 def _check_impact(draft: ProposalDraft, errors: Errors) -> tuple[Metric | None, float | None]:
     metric = find_metric(draft.impact_metric or "") if draft.impact_metric else None
     if not draft.impact_metric:
-        errors["impact_metric"] = "Pick the metric this should move."
+        errors["impact_metric"] = Msg("Pick the metric this should move.")
     elif metric is None:
-        errors["impact_metric"] = f'"{draft.impact_metric}" is not a known metric; pick one.'
+        errors["impact_metric"] = Msg(
+            '"{typed}" is not a known metric; pick one.', typed=draft.impact_metric
+        )
     target: float | None = None
     if not clean_text(draft.impact_target):
-        errors["impact_target"] = "Enter the value you expect the metric to reach."
+        errors["impact_target"] = Msg("Enter the value you expect the metric to reach.")
     else:
         try:
             target = parse_number(draft.impact_target or "")
         except ValueError as error:
-            errors["impact_target"] = str(error)
+            errors["impact_target"] = error.args[0]
     if metric is not None and target is not None:
         problem = _out_of_range(metric, target, draft.impact_target or "")
         if problem:
@@ -215,19 +224,19 @@ def _check_impact(draft: ProposalDraft, errors: Errors) -> tuple[Metric | None, 
     return metric, target
 
 
-def _out_of_range(metric: Metric, target: float, typed: str) -> str | None:
+def _out_of_range(metric: Metric, target: float, typed: str) -> Msg | None:
     """Why `target` cannot be a value of `metric` (a retention of -500%), or None."""
     low, high = metric.value_range()
     if low <= target <= high:
         return None
+    said = {"metric": Msg(metric.label), "typed": typed.strip()}
     if metric.unit == "percent":
-        return (
-            f"{metric.label} is a share: write it between 0% and 100% (e.g. 35%), "
-            f'not "{typed.strip()}".'
+        return Msg(
+            '{metric} is a share: write it between 0% and 100% (e.g. 35%), not "{typed}".', **said
         )
     if target < low:
-        return f'{metric.label} cannot be negative ("{typed.strip()}").'
-    return f'"{typed.strip()}" is too large for {metric.label}; check the number of zeros.'
+        return Msg('{metric} cannot be negative ("{typed}").', **said)
+    return Msg('"{typed}" is too large for {metric}; check the number of zeros.', **said)
 
 
 def _check_sponsors(
@@ -239,7 +248,11 @@ def _check_sponsors(
         name = f"{team}_sponsor"
         user = clean_text(getattr(draft, name))
         if not user:
-            errors[name] = f"Pick the {team} sponsor."
+            errors[name] = Msg(
+                {"marketing": N_("Pick the marketing sponsor.")}.get(
+                    team, N_("Pick the operations sponsor.")
+                )
+            )
             continue
         member = session.get(TeamMember, (workspace_id, user))
         if member is None or member.team != team:
@@ -251,7 +264,7 @@ def _check_sponsors(
         and sponsors.get("marketing") == sponsors.get("operations")
         and "operations_sponsor" not in errors
     ):
-        errors["operations_sponsor"] = "The two sponsors must be different people."
+        errors["operations_sponsor"] = Msg("The two sponsors must be different people.")
     return sponsors
 
 
@@ -287,12 +300,14 @@ def validate_proposal(
     )
 
 
-def check_reason(reason: str | None, what: str) -> str:
-    """The reason for a rejection or a change request; InvalidInput when it is missing or long
-    (`what` says what the submitter needs to know)."""
+def check_reason(reason: str | None, changes: bool) -> str:
+    """The reason for a rejection or (`changes`) a change request; InvalidInput when it is
+    missing or long."""
     text = clean_text(reason)
     if not text:
-        raise InvalidInput({"reason": f"Say why, so the submitter knows {what}."})
+        if changes:
+            raise InvalidInput({"reason": Msg("Say why, so the submitter knows what to change.")})
+        raise InvalidInput({"reason": Msg("Say why, so the submitter knows what happened.")})
     too_long = _long_text(text, TEXT_MAX)
     if too_long:
         raise InvalidInput({"reason": too_long})
@@ -308,21 +323,21 @@ def validate_completion(
     try:
         spend = parse_decimal(actual_spend or "", allow_zero=True)
     except MoneyError as error:
-        errors["actual_spend"] = str(error)
+        errors["actual_spend"] = error.args[0]
     if spend is not None and spend > cents(amount):
-        errors["actual_spend"] = (
-            f"The actual spend cannot be more than the approved {cents(amount):,} "
-            "(it was the limit)."
+        errors["actual_spend"] = Msg(
+            "The actual spend cannot be more than the approved {amount:,} (it was the limit).",
+            amount=cents(amount),
         )
     value: float | None = None
     if clean_text(metric_value):
         try:
             value = parse_number(metric_value or "")
         except ValueError as error:
-            errors["metric_value"] = str(error)
+            errors["metric_value"] = error.args[0]
     text = clean_text(note)
     if not text:
-        errors["note"] = "Say what came of it."
+        errors["note"] = Msg("Say what came of it.")
     elif too_long := _long_text(text, TEXT_MAX):
         errors["note"] = too_long
     if errors:

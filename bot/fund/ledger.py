@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.core.clock import naive_utc
 from bot.core.context import Context
-from bot.core.money import MoneyError, cents, format_money, parse_decimal
+from bot.core.i18n import Language, Msg
+from bot.core.money import Money, MoneyError, cents, parse_decimal
 from bot.core.workspace import ensure_workspace
 from bot.fund import wording
 from bot.fund.errors import FundError
@@ -74,7 +75,7 @@ def _lock(session: Session, workspace_id: str, proposal_id: int) -> tuple[Propos
         row = load(session, workspace_id, proposal_id)
         if row.fund_id == fund_id:
             return row, fund
-    raise FundError("The proposal is being changed right now; try again in a moment.")
+    raise FundError(Msg("The proposal is being changed right now; try again in a moment."))
 
 
 def _record(
@@ -138,11 +139,11 @@ def pool_of(budget: Decimal, pool_pct: float) -> Decimal:
 def set_budget(ctx: Context, year: int, amount: str | float | Decimal) -> FundSummary:
     """Set `year`'s growth budget (admins); refused when the pool would fall below approved."""
     if not 2000 <= int(year) <= 2100:
-        raise FundError(f"{year} is not a budget year; use a year such as 2027.")
+        raise FundError(Msg("{year} is not a budget year; use a year such as 2027.", year=year))
     try:
         budget = amount if isinstance(amount, Decimal) else parse_decimal(str(amount))
     except MoneyError as error:
-        raise FundError(f"Budget: {error}") from None
+        raise FundError(Msg("Budget: {problem}", problem=error.args[0])) from None
     pool = pool_of(budget, ctx.settings.fund_pool_pct)
     # Asked before the write transaction: the answer may come from Slack (users.info).
     check_admin(ctx)
@@ -263,11 +264,13 @@ def approve(ctx: Context, proposal_id: int) -> Outcome:
         if settings.fund_approval == "single" or len(teams) == len(TEAMS):
             return _commit_approval(ctx, session, row, fund, now)
         waiting = next(t for t in TEAMS if t not in teams)
-        note = f"{team} approved; waiting for {waiting}"
-        _record(session, row.id, actor, now, "approval", ("pending", "pending"), note)
+        teams_said = {"team": wording.team_text(team), "other": wording.team_text(waiting)}
+        note = Msg("{team} approved; waiting for {other}", **teams_said)
+        stored = note.say(settings.language)
+        _record(session, row.id, actor, now, "approval", ("pending", "pending"), stored)
         return Outcome(
             proposal=view_in(session, ctx.workspace_id, row.id),
-            message=f"You approved for {team}; waiting for {waiting}.",
+            message=Msg("You approved for {team}; waiting for {other}.", **teams_said),
         )
 
 
@@ -290,11 +293,16 @@ def _commit_approval(
         # Unreachable while the fund row is locked; raising rolls the approval back, so the
         # pool can never be passed even if a lock were missed.
         raise FundError(wording.no_room(fund.year, float(_left(fund)), row.amount, currency))
-    committed = f"{format_money(float(amount), currency)} committed from the {fund.year} pool"
-    _record(session, row.id, ctx.actor or "", now, "approved", ("pending", "approved"), committed)
+    committed = Msg(
+        "{amount} committed from the {year} pool",
+        amount=Money(float(amount), currency),
+        year=fund.year,
+    )
+    stored = committed.say(ctx.settings.language)
+    _record(session, row.id, ctx.actor or "", now, "approved", ("pending", "approved"), stored)
     return Outcome(
         proposal=view_in(session, ctx.workspace_id, row.id),
-        message=f"Approved: {committed}.",
+        message=Msg("Approved: {committed}.", committed=committed),
         final=True,
     )
 
@@ -302,9 +310,7 @@ def _commit_approval(
 def _decide(
     ctx: Context, proposal_id: int, reason: str | None, to_state: ProposalStatus, verb: str
 ) -> Outcome:
-    text = check_reason(
-        reason, "what to change" if to_state == "changes_requested" else "what happened"
-    )
+    text = check_reason(reason, to_state == "changes_requested")
     now = _now(ctx)
     actor = ctx.actor or ""
     with ctx.db.write() as session:
@@ -314,8 +320,11 @@ def _decide(
         _move(session, row, "pending", to_state, now)
         _record(session, row.id, actor, now, to_state, ("pending", to_state), text)
         view = view_in(session, ctx.workspace_id, row.id)
-    done = "Rejected" if to_state == "rejected" else "Changes requested"
-    return Outcome(proposal=view, message=f"{done}; the submitter gets a DM.", final=True)
+    if to_state == "rejected":
+        message = Msg("Rejected; the submitter gets a DM.")
+    else:
+        message = Msg("Changes requested; the submitter gets a DM.")
+    return Outcome(proposal=view, message=message, final=True)
 
 
 def reject(ctx: Context, proposal_id: int, reason: str | None) -> Outcome:
@@ -339,16 +348,26 @@ def withdraw(ctx: Context, proposal_id: int) -> Outcome:
         _move(session, row, before, "withdrawn", now)
         _record(session, row.id, actor, now, "withdrawn", (before, "withdrawn"))
         view = view_in(session, ctx.workspace_id, row.id)
-    return Outcome(proposal=view, message=f"Proposal #{view.id} is withdrawn.", final=True)
+    return Outcome(
+        proposal=view, message=Msg("Proposal #{id} is withdrawn.", id=view.id), final=True
+    )
 
 
-def _result_note(row: Proposal, done: CompletionInput, currency: str) -> str:
+def _result_note(row: Proposal, done: CompletionInput, currency: str, language: Language) -> str:
+    """The result as kept with the proposal, in the workspace's language."""
     metric = find_metric(row.impact_metric)
-    label = metric.label if metric else row.impact_metric
-    summary = f"Spent {format_money(float(done.actual_spend), currency)}"
-    if done.metric_value is not None:
-        summary += f"; {label} then: {done.metric_value:g} (target {row.impact_target:g})"
-    return f"{summary}. {done.note}"
+    spent = Money(float(done.actual_spend), currency)
+    if done.metric_value is None:
+        summary = Msg("Spent {amount}", amount=spent)
+    else:
+        summary = Msg(
+            "Spent {amount}; {metric} then: {value:g} (target {target:g})",
+            amount=spent,
+            metric=Msg(metric.label) if metric else row.impact_metric,
+            value=done.metric_value,
+            target=row.impact_target,
+        )
+    return f"{summary.say(language)}. {done.note}"
 
 
 def complete(
@@ -370,12 +389,16 @@ def complete(
         check_completer(ctx, row)
         done = validate_completion(float(row.amount), actual_spend, metric_value, note)
         unspent = cents(row.amount) - done.actual_spend
-        result_note = _result_note(row, done, currency)
+        result_note = _result_note(row, done, currency, ctx.settings.language)
         spent = float(done.actual_spend)
         _move(
             session, row, "approved", "completed", now, actual_spend=spent, result_note=result_note
         )
-        released = f"; {format_money(float(unspent), currency)} back to the {fund.year} pool"
+        released = Msg(
+            "; {amount} back to the {year} pool",
+            amount=Money(float(unspent), currency),
+            year=fund.year,
+        )
         if unspent > 0:
             new_total = func.round(Fund.approved - _amount_param(unspent), 2)
             session.execute(
@@ -384,8 +407,12 @@ def complete(
                 .values(approved=new_total)
                 .execution_options(synchronize_session=False)
             )
-        trail = result_note + (released if unspent > 0 else "")
+        trail = result_note + (released.say(ctx.settings.language) if unspent > 0 else "")
         _record(session, row.id, actor, now, "completed", ("approved", "completed"), trail)
         view = view_in(session, ctx.workspace_id, row.id)
-    message = f"Proposal #{view.id} is completed" + (released if unspent > 0 else "") + "."
+    message = Msg(
+        "Proposal #{id} is completed{released}.",
+        id=view.id,
+        released=released if unspent > 0 else "",
+    )
     return Outcome(proposal=view, message=message, final=True, released=float(unspent))

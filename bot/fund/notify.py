@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 
 from bot.core import outbox
 from bot.core.context import Context
+from bot.core.i18n import Msg
 from bot.core.posting import Tag, Uncertain, error_code, post_once
 from bot.fund import render
 from bot.fund.ledger import set_message
@@ -34,7 +35,10 @@ UPDATE_ROUNDS = 3
 
 def _message(ctx: Context, proposal: ProposalView) -> dict[str, Any]:
     settings = ctx.settings
-    return render.proposal_message(proposal, settings.fund_approval, settings.currency)
+    # The fund channel is everyone's: its message is in the workspace's language.
+    return render.proposal_message(
+        proposal, settings.fund_approval, settings.currency, settings.language
+    )
 
 
 def _update(client: WebClient, ctx: Context, channel: str, ts: str, proposal_id: int) -> None:
@@ -75,16 +79,26 @@ def publish(client: WebClient, ctx: Context, proposal: ProposalView) -> str | No
             return None
     except Exception as error:  # noqa: BLE001 (the decision is saved; Slack only shows it)
         log.exception("Could not show proposal #%s in %s", proposal.id, channel)
-        return f"the message in {channel} could not be updated ({error_code(error)})"
+        return Msg(
+            "the message in {channel} could not be updated ({code})",
+            channel=channel,
+            code=error_code(error),
+        )
     log.error("proposal #%s not posted to %s: %s %s", proposal.id, channel, sent.status, sent.error)
     if sent.status in ("uncertain", "still_uncertain"):
-        return (
-            f"whether its message reached {channel} could not be checked ({sent.error}), so "
-            "it is not posted again"
+        return Msg(
+            "whether its message reached {channel} could not be checked ({error}), so it is "
+            "not posted again",
+            channel=channel,
+            error=str(sent.error),
         )
     if sent.status == "busy":
-        return f"its message in {channel} is being posted by another process"
-    return f"the message in {channel} could not be posted ({sent.error})"
+        return Msg("its message in {channel} is being posted by another process", channel=channel)
+    return Msg(
+        "the message in {channel} could not be posted ({error})",
+        channel=channel,
+        error=str(sent.error),
+    )
 
 
 def dm_submitter(
@@ -92,8 +106,9 @@ def dm_submitter(
 ) -> str | None:
     """Tell the submitter what happened to their proposal (once); a problem or None."""
     settings = ctx.settings
+    # The submitter reads it in the workspace's language (their own is not known here).
     message = render.submitter_message(
-        proposal, headline, settings.fund_approval, settings.currency
+        proposal, headline, settings.fund_approval, settings.currency, settings.language
     )
     event = proposal.last_event
     what = f"{event.action}@{event.at.isoformat()}" if event else proposal.status
@@ -107,33 +122,49 @@ def dm_submitter(
         log.error(
             "A DM to %s about #%s may not have arrived: %s", proposal.submitter, proposal.id, why
         )
-        return "whether the submitter got the DM could not be checked"
+        return Msg("whether the submitter got the DM could not be checked")
     except Exception:  # noqa: BLE001 (the decision is saved; the DM is a courtesy)
         log.exception("Could not DM %s about proposal #%s", proposal.submitter, proposal.id)
-        return "the submitter could not be sent a DM"
+        return Msg("the submitter could not be sent a DM")
     return None
 
 
 def after_decision(client: WebClient, ctx: Context, outcome: Outcome, *, dm: bool = True) -> str:
     """Update the fund channel and DM the submitter; the note for the person who acted, with
     any problem."""
+    t = ctx.words
     proposal = outcome.proposal
     problems = [publish(client, ctx, proposal)]
     if dm and proposal.submitter != ctx.actor:
-        headline = render.decision_headline(proposal, ctx.actor or "")
+        language = ctx.settings.language
+        headline = render.decision_headline(proposal, ctx.actor or "", language)
         problems.append(dm_submitter(client, ctx, proposal, headline))
-    found = [p for p in problems if p]
+    found = [t.say(p) for p in problems if p]
     if not found:
-        return outcome.message
-    return f"{outcome.message} (Saved, but {' and '.join(found)}; it is logged.)"
+        return t.say(outcome.message)
+    return t._(
+        "{message} (Saved, but {problems}; it is logged.)",
+        message=t.say(outcome.message),
+        problems=t.join(found),
+    )
 
 
 def after_submission(client: WebClient, ctx: Context, proposal: ProposalView, edited: bool) -> str:
     """Show a new or resubmitted proposal in the fund channel (and DM the submitter about an
     edit); the note for the submitter."""
+    t = ctx.words
     problem = publish(client, ctx, proposal)
     if edited:
-        dm_submitter(client, ctx, proposal, "Your proposal is resubmitted; approvals start over.")
+        headline = Msg("Your proposal is resubmitted; approvals start over.")
+        dm_submitter(client, ctx, proposal, headline.say(ctx.settings.language))
     if problem:
-        return f"Proposal #{proposal.id} is saved, but {problem}; it is logged."
-    return f"Proposal #{proposal.id} is in {ctx.settings.fund_channel}, waiting for approval."
+        return t._(
+            "Proposal #{id} is saved, but {problem}; it is logged.",
+            id=proposal.id,
+            problem=t.say(problem),
+        )
+    return t._(
+        "Proposal #{id} is in {channel}, waiting for approval.",
+        id=proposal.id,
+        channel=ctx.settings.fund_channel,
+    )

@@ -9,6 +9,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from bot.core.context import Context
+from bot.core.i18n import N_, Msg
 from bot.fund import wording
 from bot.fund.errors import FundError
 from bot.fund.reading import load
@@ -16,11 +17,29 @@ from bot.fund.views import view_of
 from bot.models import TEAMS, Proposal, TeamMember
 from bot.models.fund import ProposalStatus
 
-OUTSIDER = "Only fund approvers can decide proposals; an admin adds approvers with /warroom team."
-NOT_COMPLETER = "Only the submitter, a sponsor or an admin can complete this proposal."
-NOT_ADMIN = "Only admins can set the fund's budget; ask a workspace admin or a War Room admin."
+OUTSIDER = Msg(
+    "Only fund approvers can decide proposals; an admin adds approvers with /warroom team."
+)
+NOT_COMPLETER = Msg("Only the submitter, a sponsor or an admin can complete this proposal.")
+NOT_ADMIN = Msg("Only admins can set the fund's budget; ask a workspace admin or a War Room admin.")
+# What only the submitter may do, as said in "Only the submitter can ... this proposal."
+SUBMITTER_ONLY = {
+    "withdraw": N_("Only the submitter can withdraw this proposal."),
+    "edit and resubmit": N_("Only the submitter can edit and resubmit this proposal."),
+}
 
 Action = Literal["decide", "edit", "complete"]
+# The verbs of "you cannot ... it", and the requirements of an edit ("Only ...; #7 is ...").
+VERBS = {
+    "approve": N_("approve"),
+    "reject": N_("reject"),
+    "send back": N_("send back"),
+    "decide on": N_("decide on"),
+}
+EDIT_REQUIREMENTS = {
+    "edited": N_("a proposal with changes requested can be edited"),
+    "resubmitted": N_("a proposal with changes requested can be resubmitted"),
+}
 # What the submitter may still withdraw.
 OPEN_STATES: tuple[ProposalStatus, ...] = ("pending", "changes_requested")
 
@@ -39,7 +58,7 @@ def check_admin(ctx: Context) -> None:
 def check_submitter(row: Proposal, actor: str, what: str) -> None:
     """FundError unless `actor` submitted the proposal (only they may `what` it)."""
     if row.submitter != actor:
-        raise FundError(f"Only the submitter can {what} this proposal.")
+        raise FundError(Msg(SUBMITTER_ONLY[what]))
 
 
 def check_open_for_decision(row: Proposal) -> None:
@@ -60,9 +79,13 @@ def check_decider(session: Session, row: Proposal, actor: str, verb: str) -> Tea
     who neither submitted nor sponsors it; FundError otherwise."""
     # Being involved is the more useful answer, so it is checked before being an approver.
     if actor in (row.marketing_sponsor, row.operations_sponsor):
-        raise FundError(f"You sponsor this proposal, so you cannot {verb} it.")
+        raise FundError(
+            Msg("You sponsor this proposal, so you cannot {verb} it.", verb=Msg(VERBS[verb]))
+        )
     if actor == row.submitter:
-        raise FundError(f"You submitted this proposal, so you cannot {verb} it.")
+        raise FundError(
+            Msg("You submitted this proposal, so you cannot {verb} it.", verb=Msg(VERBS[verb]))
+        )
     person = session.get(TeamMember, (row.workspace_id, actor))
     if person is None or not person.is_approver or person.team not in TEAMS:
         raise FundError(OUTSIDER)
@@ -73,7 +96,7 @@ def check_team_has_not_approved(row: Proposal, team: str, actor: str) -> None:
     """FundError when `team` has already approved this round (by the actor or a colleague)."""
     earlier = next((a for a in row.approvals if a.team == team), None)
     if earlier is not None and earlier.user_id == actor:
-        raise FundError("You already approved this proposal; it needs the other team now.")
+        raise FundError(Msg("You already approved this proposal; it needs the other team now."))
     if earlier is not None:
         other = next(t for t in TEAMS if t != team)
         raise FundError(wording.team_already_approved(team, earlier.user_id, other))
@@ -83,11 +106,7 @@ def check_editable(row: Proposal, actor: str, verb: str) -> None:
     """FundError unless the actor submitted the proposal and changes were requested of it."""
     check_submitter(row, actor, "edit and resubmit")
     if row.status != "changes_requested":
-        raise FundError(
-            wording.only_when(
-                f"a proposal with changes requested can be {verb}", row.id, row.status
-            )
-        )
+        raise FundError(wording.only_when(EDIT_REQUIREMENTS[verb], row.id, row.status))
 
 
 def check_completer(ctx: Context, row: Proposal) -> None:
@@ -99,7 +118,7 @@ def check_completer(ctx: Context, row: Proposal) -> None:
         raise FundError(NOT_COMPLETER)
     if row.status != "approved":
         raise FundError(
-            wording.only_when("an approved proposal can be completed", row.id, row.status)
+            wording.only_when(N_("an approved proposal can be completed"), row.id, row.status)
         )
 
 
@@ -127,5 +146,5 @@ def refusal(ctx: Context, proposal_id: int, action: Action) -> str | None:
             elif action == "complete":
                 check_completer(ctx, row)
         except FundError as error:
-            return str(error)
+            return error.args[0] if error.args else str(error)
     return None

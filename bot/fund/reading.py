@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.core.context import Context
+from bot.core.i18n import N_, Msg
 from bot.fund.errors import FundError
 from bot.fund.views import Event, FundSummary, ProposalView, event_of, summary_of, view_of
 from bot.models import PROPOSAL_STATES, Fund, Proposal, ProposalApproval, TeamMember
@@ -22,7 +23,7 @@ WITH_PARTS = (
     selectinload(Proposal.approvals),
     selectinload(Proposal.events),
 )
-LIST_HELP = "use status=pending|approved|..., mine, or a year"
+LIST_HELP = N_("use status=pending|approved|..., mine, or a year")
 STATUS_ALIASES: dict[str, ProposalStatus] = {
     "changes": "changes_requested",
     "done": "completed",
@@ -58,7 +59,7 @@ def load(session: Session, workspace_id: str, proposal_id: int, *, parts: bool =
         statement = statement.options(*WITH_PARTS)
     row = session.scalars(statement.execution_options(populate_existing=True)).first()
     if row is None:
-        raise FundError(f"There is no proposal #{proposal_id}; /fund list shows them.")
+        raise FundError(Msg("There is no proposal #{id}; /fund list shows them.", id=proposal_id))
     return row
 
 
@@ -122,7 +123,11 @@ def parse_list_filter(text: str) -> ListFilter:
             result.status = status_named(value)
             if result.status is None:
                 raise FundError(
-                    f'Unknown status "{value}"; use one of {", ".join(PROPOSAL_STATES)}.'
+                    Msg(
+                        'Unknown status "{status}"; use one of {states}.',
+                        status=value,
+                        states=", ".join(PROPOSAL_STATES),
+                    )
                 )
         elif has_value and key == "year" and value.isdigit():
             result.year = int(value)
@@ -133,7 +138,9 @@ def parse_list_filter(text: str) -> ListFilter:
         elif not has_value and key in PROPOSAL_STATES:
             result.status = status_named(key)
         else:
-            raise FundError(f'"{word}" is not a /fund list option; {LIST_HELP}.')
+            raise FundError(
+                Msg('"{word}" is not a /fund list option; {help}.', word=word, help=Msg(LIST_HELP))
+            )
     return result
 
 

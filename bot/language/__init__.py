@@ -13,9 +13,11 @@ from bot.language.answer import (
     answer_reading,
     ask_question,
     in_query_language,
+    question_language,
 )
 from bot.language.render import (
     READING_ACTION,
+    not_sure_line,
     numbered_readings,
     reading_choices,
     reading_value,
@@ -35,8 +37,10 @@ __all__ = [
     "answer_reading",
     "ask_question",
     "in_query_language",
+    "not_sure_line",
     "language_of",
     "numbered_readings",
+    "question_language",
     "reading_choices",
     "reading_value",
     "understand",

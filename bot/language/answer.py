@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.context import Context
+from bot.core.i18n import Msg, Text
 from bot.core.render import Reply
 from bot.language.render import (
     choices_message,
@@ -46,11 +47,16 @@ class Unclear(QueryError):
     """A question with no one reading; `understanding.choices` holds the closest ones."""
 
     def __init__(self, understanding: Understanding) -> None:
-        choices = "; ".join(understanding.choices)
-        super().__init__(
-            f"I am not sure what you mean: {understanding.problem}."
-            + (f" Did you mean: {choices}?" if choices else "")
-        )
+        problem = understanding.problem or Msg("it is unclear")
+        if understanding.choices:
+            said = Msg(
+                "I am not sure what you mean: {problem}. Did you mean: {choices}?",
+                problem=problem,
+                choices="; ".join(understanding.choices),
+            )
+        else:
+            said = Msg("I am not sure what you mean: {problem}.", problem=problem)
+        super().__init__(said)
         self.understanding = understanding
 
 
@@ -77,7 +83,9 @@ def ask_question(text: str, ctx: Context) -> Asked:
         try:
             query = parse(command, catalog, today)
         except QueryError as problem:
-            raise QueryError(f"Understood as `{command}`: {problem}") from None
+            raise QueryError(
+                Msg("Understood as `{command}`: {problem}", command=command, problem=_said(problem))
+            ) from None
         result = answer(query, ctx.settings, ctx.db, ctx.clock)
         return Asked(
             result,
@@ -120,17 +128,29 @@ def _asks(query: Query) -> tuple[object, ...]:
     )
 
 
+def question_language(text: str) -> Language | None:
+    """The language a question is asked in: zh with any Chinese character, en for plain
+    English words, None for the query language alone (`/cac channel=douyin`: the workspace's)."""
+    if language_of(text) == "zh":
+        return "zh"
+    if text.lstrip().startswith(("/", "／")) or in_query_language(text):
+        return None
+    return "en" if any(char.isascii() and char.isalpha() for char in text) else None
+
+
 def answer_question(text: str, ctx: Context) -> Reply:
     """The private answer to a question, "Understood as ..." first when it was in plain
-    words; the closest readings to choose from when it is unclear."""
+    words; the closest readings to choose from when it is unclear. In the question's
+    language (the workspace's for the query language alone)."""
+    ctx = ctx.in_language(question_language(text) or ctx.language)
     if is_metric_list(text):
-        return Reply.text(metrics_list_text())
+        return Reply.text(metrics_list_text(ctx.lang))
     try:
         asked = ask_question(text, ctx)
     except Unclear as unclear:
-        return _choices(unclear.understanding)
+        return _choices(unclear.understanding, ctx)
     except QueryError as problem:
-        return Reply.error(str(problem))
+        return Reply.error(ctx.words.say(problem))
     return _answered(asked, ctx)
 
 
@@ -143,28 +163,34 @@ def answer_metric_command(command: str, text: str, ctx: Context) -> Reply:
 def answer_reading(value: str, ctx: Context) -> Reply:
     """The answer to the reading a person chose (a reading button's value)."""
     command, language = reading_of_value(value)
+    ctx = ctx.in_language(language)
     if not command:
-        return Reply.error("That choice has expired; ask the question again.")
+        return Reply.error(ctx.words._("That choice has expired; ask the question again."))
     try:
         asked = ask_question(command, ctx)
     except Unclear as unclear:
-        return _choices(unclear.understanding)
+        return _choices(unclear.understanding, ctx)
     except QueryError as problem:
-        return Reply.error(str(problem))
+        return Reply.error(ctx.words.say(problem))
     return _answered(Asked(asked.result, command, language), ctx)
 
 
 def _answered(asked: Asked, ctx: Context) -> Reply:
-    message = metric_message(asked.result, ctx.settings)
+    message = metric_message(asked.result, ctx.settings, language=ctx.lang)
     if asked.understood_as is not None:
         message = understood_message(
-            message, asked.understood_as, asked.language, asked.ignored, asked.corrected
+            message, asked.understood_as, ctx.lang, asked.ignored, asked.corrected
         )
     return Reply(message=message)
 
 
-def _choices(understanding: Understanding) -> Reply:
+def _said(problem: QueryError) -> Text:
+    first = problem.args[0] if len(problem.args) == 1 else None
+    return first if isinstance(first, Msg) else str(problem)
+
+
+def _choices(understanding: Understanding, ctx: Context) -> Reply:
     message = choices_message(
-        understanding.problem, understanding.choices, understanding.ignored, understanding.language
+        understanding.problem, understanding.choices, understanding.ignored, ctx.lang
     )
     return Reply(message=message, failed=True)

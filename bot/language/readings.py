@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from bot.core.i18n import Msg
 from bot.language.lexicon import Token
 from bot.language.when import CALENDAR_WAYS, When, canonical
 from bot.metrics import find_metric
@@ -246,15 +247,15 @@ class Outcome:
 
     readings: list[Reading]
     sure: bool
-    problems: list[str]
+    problems: list[Msg]
 
 
 def build(parts: Parts) -> Outcome:
     """The readings the words allow, and whether there is exactly one."""
-    problems: list[str] = []
+    problems: list[Msg] = []
     metrics = _metric_options(parts, problems)
     if not metrics:
-        return Outcome([], False, ["it names no metric, channel or period I know"])
+        return Outcome([], False, [Msg("it names no metric, channel or period I know")])
     bys = list(parts.bys)
     kind = parts.kinds[0] if len(parts.kinds) == 1 else None
     if len(parts.kinds) > 1 and not bys:
@@ -262,26 +263,26 @@ def build(parts: Parts) -> Outcome:
     if not bys and len(parts.channels) > 1 and "compare" in parts.cues:
         bys = ["channel"]
     if len(bys) > 1:
-        problems.append("it asks for more than one breakdown")
+        problems.append(Msg("it asks for more than one breakdown"))
     if not bys and "by" in parts.cues:
         bys = [None, "channel", "campaign", "kind"]  # type: ignore[list-item]
-        problems.append('it does not say what to break the numbers down "by"')
+        problems.append(Msg('it does not say what to break the numbers down "by"'))
     periods: list[tuple[str, ...]] = list(parts.periods)
     if len(periods) > 1:
-        problems.append("it names more than one period")
+        problems.append(Msg("it names more than one period"))
     if not periods:
         for cue, words in CUE_PERIODS.items():
             if cue in parts.cues:
                 periods = [(w,) for w in words]
-                problems.append("it does not say which period")
+                problems.append(Msg("it does not say which period"))
                 break
     grains = list(parts.grains)
     if not grains and "trend" in parts.cues:
         grains = [_trend_grain(periods[0] if periods else ())]
     if len(grains) > 1:
-        problems.append("it asks for more than one grain")
+        problems.append(Msg("it asks for more than one grain"))
     if len(parts.vss) > 1:
-        problems.append("it asks for more than one comparison")
+        problems.append(Msg("it asks for more than one comparison"))
     base = Reading(
         metric=metrics[0][0],
         day_n=metrics[0][1],
@@ -296,23 +297,23 @@ def build(parts: Parts) -> Outcome:
     readings = _vary(base, metrics, bys, grains, parts.vss, periods)
     if parts.slot_unknown:
         quoted = ", ".join(f'"{text}"' for text in parts.slot_unknown)
-        problems.append(f"it names {quoted}, which is no channel I know")
+        problems.append(Msg("it names {quoted}, which is no channel I know", quoted=quoted))
         if not base.by and not base.channels:
             readings.append(replace(base, by="channel"))
     if parts.campaign_unknown:
         quoted = ", ".join(f'"{text}"' for text in parts.campaign_unknown)
-        problems.append(f"it names {quoted}, which is no campaign I know")
+        problems.append(Msg("it names {quoted}, which is no campaign I know", quoted=quoted))
         if not base.by and not base.campaigns:
             readings.append(replace(base, by="campaign"))
     if parts.no_such_periods:
         quoted = ", ".join(f'"{text}"' for text in parts.no_such_periods)
-        problems.append(f"there is no such period as {quoted}")
+        problems.append(Msg("there is no such period as {quoted}", quoted=quoted))
     if parts.unknown_words > parts.known:
-        problems.append("most of its words are unknown to me")
+        problems.append(Msg("most of its words are unknown to me"))
     return Outcome(_unique(readings), not problems, problems)
 
 
-def _metric_options(parts: Parts, problems: list[str]) -> list[tuple[str, int | None]]:
+def _metric_options(parts: Parts, problems: list[Msg]) -> list[tuple[str, int | None]]:
     """The metrics (with their day N) the question may ask for, most likely first."""
     named = _merge_days(parts.metrics or parts.weak, parts.days)
     names = [name for name, _ in named]
@@ -321,18 +322,18 @@ def _metric_options(parts: Parts, problems: list[str]) -> list[tuple[str, int | 
             return [("ltv_cac", None)]
         named = [("ltv_cac", None), *named]
     if len(named) > 1:
-        problems.append("it names more than one metric")
+        problems.append(Msg("it names more than one metric"))
         return named
     if named:
         if parts.days and named[0][0] != "retention" and find_metric("retention"):
-            problems.append("it names a day, which only retention has")
+            problems.append(Msg("it names a day, which only retention has"))
             named += [("retention", day) for day in parts.days]
         return named
     if parts.days and find_metric("retention"):
         return [("retention", day) for day in parts.days]
     if not (parts.channels or parts.campaigns or parts.periods or parts.kinds or parts.bys):
         return []
-    problems.append("it names no metric")
+    problems.append(Msg("it names no metric"))
     return [(name, None) for name in COMMON_METRICS if find_metric(name) is not None]
 
 

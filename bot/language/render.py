@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot.core import blocks as kit
+from bot.core.i18n import DEFAULT_LANGUAGE, Text, words
 from bot.language.text import Language
 
 READING_ACTION = "language_reading"
@@ -33,14 +34,21 @@ def reading_of_value(value: str) -> tuple[str, Language]:
 
 
 def understood_line(
-    command: str, ignored: tuple[str, ...] = (), corrected: tuple[tuple[str, str], ...] = ()
+    command: str,
+    ignored: tuple[str, ...] = (),
+    corrected: tuple[tuple[str, str], ...] = (),
+    language: Language = DEFAULT_LANGUAGE,
 ) -> str:
     """ "Understood as `/cac channel=douyin last-week`", naming the typos read as words and
     the words left out."""
-    notes = [f'read "{typed}" as "{known}"' for typed, known in corrected]
+    t = words(language)
+    notes = [
+        t._('read "{typed}" as "{known}"', typed=typed, known=known) for typed, known in corrected
+    ]
     if ignored:
-        notes.append("ignored " + ", ".join(f'"{word}"' for word in ignored))
-    line = f"Understood as `{command}`"
+        quoted = ", ".join(f'"{word}"' for word in ignored)
+        notes.append(t._("ignored {words}", words=quoted))
+    line = t._("Understood as `{command}`", command=command)
     return f"{line} ({'; '.join(notes)})" if notes else line
 
 
@@ -53,7 +61,7 @@ def understood_message(
 ) -> dict[str, Any]:
     """The answer `message` with what the question was understood as said first (in the
     asker's `language`)."""
-    line = understood_line(command, ignored, corrected)
+    line = understood_line(command, ignored, corrected, language)
     blocks = list(message.get("blocks") or [])
     while blocks and len(blocks) + 1 > kit.MAX_MESSAGE_BLOCKS:
         blocks.pop(-2 if len(blocks) > 1 else -1)  # a row of the answer; the buttons stay
@@ -62,17 +70,28 @@ def understood_message(
     return {**message, "blocks": [first, *blocks], "text": text}
 
 
+def not_sure_line(problem: Text | None, language: Language = DEFAULT_LANGUAGE) -> str:
+    """ "I am not sure what you mean: it names more than one metric." """
+    t = words(language)
+    said = t.say(problem) if problem else t._("it is unclear")
+    return t._("I am not sure what you mean: {problem}.", problem=said)
+
+
 def choices_message(
-    problem: str | None,
+    problem: Text | None,
     choices: tuple[str, ...],
     ignored: tuple[str, ...],
     language: Language,
 ) -> dict[str, Any]:
     """An unclear question's closest readings, one button each, best first."""
-    lines = [f"I am not sure what you mean: {problem or 'it is unclear'}."]
+    t = words(language)
+    lines = [not_sure_line(problem, language)]
     if ignored:
-        lines.append("Words I do not know: " + ", ".join(f'"{word}"' for word in ignored) + ".")
-    lines.append("Did you mean one of these?" if choices else "Try a question such as these.")
+        quoted = ", ".join(f'"{word}"' for word in ignored)
+        lines.append(t._("Words I do not know: {words}.", words=quoted))
+    lines.append(
+        t._("Did you mean one of these?") if choices else t._("Try a question such as these.")
+    )
     out: list[Any] = [kit.section("\n".join(lines))]
     if choices:
         out.append(
@@ -89,8 +108,11 @@ def choices_message(
         )
     out.append(
         kit.context(
-            "Ask in plain words (抖音上周的获客成本, cac on douyin last week) or in the "
-            "query language (`/cac channel=douyin last-week`); `/metric list` shows every metric."
+            t._(
+                "Ask in plain words (抖音上周的获客成本, cac on douyin last week) or in the "
+                "query language (`/cac channel=douyin last-week`); `/metric list` shows every "
+                "metric."
+            )
         )
     )
     fallback = lines[0] + " " + " | ".join(choices)
@@ -113,16 +135,18 @@ def reading_choices(message: dict[str, Any] | None) -> list[tuple[str, str]]:
     return out
 
 
-def numbered_readings(message: dict[str, Any]) -> dict[str, Any]:
-    """The message with its reading buttons as a numbered list (for the console, where a
-    number picks one)."""
+def numbered_readings(
+    message: dict[str, Any], language: Language = DEFAULT_LANGUAGE, first: int = 0
+) -> dict[str, Any]:
+    """The message with its reading buttons as a numbered list from `first` + 1 (for the
+    console, where a number picks one)."""
     blocks = []
     for block in message.get("blocks") or []:
         commands = [command for command, _ in reading_choices({"blocks": [block]})]
         if not commands:
             blocks.append(block)
             continue
-        lines = [f"  {number}. {command}" for number, command in enumerate(commands, 1)]
-        lines.append("Type a number to choose one.")
+        lines = [f"  {number}. {command}" for number, command in enumerate(commands, first + 1)]
+        lines.append(words(language)._("Type a number to choose one."))
         blocks.append(kit.section("\n".join(lines)).to_dict())
     return {**message, "blocks": blocks}

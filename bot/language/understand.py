@@ -8,6 +8,7 @@ import difflib
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core.i18n import Msg, Text, joined
 from bot.language.lexicon import catalog_lexicon, correct, match, static_lexicon
 from bot.language.readings import Reading, build, gather, join_time_phrases
 from bot.language.text import Language, language_of, normalise, units
@@ -30,7 +31,7 @@ class Understanding:
     choices: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
     corrected: tuple[tuple[str, str], ...] = ()
-    problem: str | None = None
+    problem: Text | None = None
 
 
 def understand(text: str, catalog: Catalog, today: date) -> Understanding:
@@ -43,7 +44,7 @@ def understand(text: str, catalog: Catalog, today: date) -> Understanding:
             question[:MAX_QUESTION],
             language,
             choices=_valid(EXAMPLES, catalog, today),
-            problem=f"it is longer than {MAX_QUESTION} characters",
+            problem=Msg("it is longer than {limit} characters", limit=MAX_QUESTION),
         )
     said = normalise(question)
     found = units(said)
@@ -69,7 +70,7 @@ def understand(text: str, catalog: Catalog, today: date) -> Understanding:
         choices=choices,
         ignored=tuple(parts.unknown),
         corrected=fixed,
-        problem="; ".join(outcome.problems) or "it has more than one reading",
+        problem=joined(list(outcome.problems)) or Msg("it has more than one reading"),
     )
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from bot.core.i18n import Msg
 from bot.metrics.query import Filters, Period, buckets
 from bot.metrics.readers import KEPT, Key, RollupReader, Scope, Sums
 from bot.metrics.registry import Metric, get_measure
 from bot.metrics.result import Point, Row
 
-# A key's (numerator, denominator or None for a sum, sample size).
+# A key's (numerator, denominator or None for a sum, sample size). The numerator of a
+# statistic (a median) is None where there is no value to take it of.
 Parts = tuple[float, float | None, float]
 NOTHING: Parts = (0.0, 0.0, 0.0)
+NO_VALUES: Parts = (None, None, 0.0)  # type: ignore[assignment]
 
 
 class Calculator:
@@ -34,23 +37,30 @@ class Calculator:
         self.day_n = day_n
         self.yesterday = yesterday
         self.measures = metric.measures()
+        # A metric that is a statistic of a distribution (a median) does not add up: a key
+        # without values has none, not zero.
+        self.adds_up = metric.adds_up()
+        self.nothing = NOTHING if self.adds_up else NO_VALUES
 
     # ------------------------------------------------------------------ values
 
     def value(
         self, num: float, den: float | None, filters: Filters, period: Period
-    ) -> tuple[float | None, str | None]:
+    ) -> tuple[float | None, Msg | None]:
         """The metric's value from summed measures, or None and why."""
         metric = self.metric
+        if num is None:  # a median of no values
+            return None, self.empty_note(filters, period, metric.numerator)
         if metric.denominator is None:
             return (int(num) if metric.unit == "count" else float(num)), None
         if not den:
             return None, self.empty_note(filters, period)
         return num * self.margin / den, None
 
-    def empty_note(self, filters: Filters, period: Period) -> str:
-        """Why the denominator is empty ("no spend for tiktok in this period")."""
-        denominator = get_measure(self.metric.denominator)  # type: ignore[arg-type]
+    def empty_note(self, filters: Filters, period: Period, measure: str | None = None) -> Msg:
+        """Why the denominator (or `measure`) is empty ("no spend for tiktok in this
+        period")."""
+        denominator = get_measure(measure or self.metric.denominator)  # type: ignore[arg-type]
         words = _scope_words(filters)
         explain = KEPT[denominator.kept].explain
         if explain is not None:
@@ -58,7 +68,7 @@ class Calculator:
             said = explain(denominator, scope, words)
             if said is not None:
                 return said
-        return f"{denominator.empty}{words} in this period"
+        return Msg("{empty}{scope} in this period", empty=Msg(denominator.empty), scope=words)
 
     # ----------------------------------------------------------------- queries
 
@@ -86,7 +96,7 @@ class Calculator:
         if counted:
             # Distinct customers do not add up over buckets: their total is counted itself.
             totals.update(self.rollups.read(counted, scope, None, None))
-        return self._combine(per_bucket), self._combine(totals).get(None, NOTHING)
+        return self._combine(per_bucket), self._combine(totals).get(None, self.nothing)
 
     def maturity(self, scope: Scope, window: int, members: str) -> float | None:
         """Share of the period's cohort members (the `members` measure) whose `window` days
@@ -99,8 +109,9 @@ class Calculator:
             keys.update(values)
         metric = self.metric
         out = {}
+        missing = self.nothing[0]
         for key in keys:
-            num = sums[metric.numerator].get(key, 0.0)
+            num = sums[metric.numerator].get(key, missing)
             den = sums[metric.denominator].get(key, 0.0) if metric.denominator else None
             sample = sums[metric.sample].get(key, 0.0) if metric.sample else 0.0
             out[key] = (num, den, sample)
@@ -113,7 +124,7 @@ class Calculator:
         labels = self.rollups.labels(by)
         rows = []
         for key, (num, den, _sample) in sums.items():
-            if not num and not den:
+            if num is None or (self.adds_up and not num and not den):
                 continue
             shown = "none" if key in ("", None) else str(key)
             row_filters = _row_filters(scope.filters, by, key)
@@ -151,7 +162,7 @@ class Calculator:
         first, through = self.rollups.first_day, through or self.rollups.through
         points = []
         for start, end in buckets(scope.period, grain):  # type: ignore[arg-type]
-            num, den, _ = values.get(start, NOTHING)
+            num, den, _ = values.get(start, self.nothing)
             bucket = Period(start, end)
             value, _ = self.value(num, den, scope.filters, bucket)
             if not overlaps(bucket, first, through):
@@ -190,13 +201,20 @@ def _row_filters(filters: Filters, by: str, key: Key) -> Filters:
     return Filters(channels=filters.channels, campaigns=filters.campaigns, kind=key)
 
 
-def _scope_words(filters: Filters) -> str:
-    parts = []
+def _scope_words(filters: Filters) -> Msg | str:
+    """ " for tiktok / campaign spring-sale" ("" without filters)."""
+    parts: list[str] = []
     if filters.channels:
         parts.append(", ".join(filters.channels))
     if filters.campaigns:
-        names = ["no campaign" if c in ("", "none") else c for c in filters.campaigns]
-        parts.append("campaign " + ", ".join(names))
+        names = [Msg("no campaign") if c in ("", "none") else c for c in filters.campaigns]
+        parts.append(Msg("campaign {names}", names=", ".join(names)))
     if filters.kind:
-        parts.append(f"{filters.kind} channels")
-    return " for " + " / ".join(parts) if parts else ""
+        parts.append(Msg("{kind} channels", kind=Msg(filters.kind)))
+    if not parts:
+        return ""
+    # The parts side by side ("tiktok / paid channels"), each said in the reader's language.
+    layout = " / ".join("{p%d}" % i for i in range(len(parts)))  # noqa: UP031
+    values = {"p%d" % i: part for i, part in enumerate(parts)}  # noqa: UP031
+    scope = Msg(layout, **values)
+    return Msg(" for {scope}", scope=scope)

@@ -55,6 +55,8 @@ def _axis_label(label: str, unit: str, currency: str, display: str = "plain") ->
         return f"{label} ({currency})"
     if unit == "percent":
         return f"{label} (%)"
+    if unit == "hours":
+        return f"{label} (h)"
     if display == "roi":
         return f"{label} (1:x, revenue per 1 spent)"
     return label

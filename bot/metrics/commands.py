@@ -28,8 +28,10 @@ def share_metric(question: str, ctx: Context) -> Reply:
     try:
         result = ask_metric(command, rest, ctx)
     except QueryError as problem:
-        return Reply.error(str(problem))
-    message = metric_message(result, ctx.settings, buttons=False, shared_by=ctx.actor)
+        return Reply.error(ctx.words.say(problem))
+    message = metric_message(
+        result, ctx.settings, buttons=False, shared_by=ctx.actor, language=ctx.lang
+    )
     return Reply(message=message, public=True)
 
 
@@ -50,15 +52,18 @@ def metric_chart(question: str, ctx: Context) -> Chart | Reply:
     try:
         result = ask_metric(command, rest, ctx)
     except QueryError as problem:
-        return Reply.error(str(problem))
+        return Reply.error(ctx.words.say(problem))
     if not result.series or all(p.value is None for p in result.series):
         return Reply.error(
-            f"There is nothing to chart for {question.strip()}: no data in the period."
+            ctx.words._(
+                "There is nothing to chart for {question}: no data in the period.",
+                question=question.strip(),
+            )
         )
     # Imported here: matplotlib costs 0.4 s at start-up and only a chart needs it.
     from bot.metrics.charts import metric_chart_png
 
-    title = metric_title(result.query)
+    title = metric_title(result.query, ctx.lang)
     png = metric_chart_png(result, ctx.settings)
     slug = "".join(c if c.isalnum() else "-" for c in question.strip("/ ").lower())[:60]
     return Chart(title=title, filename=f"{slug or 'chart'}.png", png=png)

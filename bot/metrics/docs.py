@@ -20,6 +20,7 @@ UNIT_WORDS = {
     "percent": "percent (JSON: a fraction, 0.342 = 34.2%)",
     "ratio": "ratio",
     "count": "count",
+    "hours": "hours (a duration)",
 }
 
 CONVENTIONS = f"""\

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.i18n import N_
 from bot.metrics.catalog import Catalog
 from bot.metrics.query import Query
 from bot.metrics.registry import Metric
@@ -148,7 +149,7 @@ def _words(split: Split, metric: Metric) -> str:
     if abs(split.mix) >= abs(split.rate):
         if split.weight_change == 0:
             return ""
-        return "more of the mix" if split.weight_change > 0 else "less of the mix"
+        return N_("more of the mix") if split.weight_change > 0 else N_("less of the mix")
     if split.rate_change == 0:
         return ""
     up, down = metric.rate_words

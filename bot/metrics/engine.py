@@ -11,6 +11,7 @@ in time (comparisons at the same age), and young cohorts are projected (projecti
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -18,6 +19,7 @@ from sqlalchemy import Connection
 
 from bot.core.clock import SYSTEM_CLOCK, Clock
 from bot.core.db import Database
+from bot.core.i18n import Msg, joined
 from bot.core.settings import Settings
 from bot.metrics import rollups
 from bot.metrics.calculator import NOTHING, Calculator, Parts, add_parts, covered, overlaps
@@ -25,14 +27,14 @@ from bot.metrics.catalog import Catalog, load_catalog
 from bot.metrics.drivers import Driver, cell_drivers, grouped_cells, shown_key
 from bot.metrics.parser import is_metric_list, parse
 from bot.metrics.projection import project
-from bot.metrics.query import Period, Query, QueryError, buckets
+from bot.metrics.query import Filters, Period, Query, QueryError, buckets
 from bot.metrics.readers import KEPT, Key, RollupReader, Scope
-from bot.metrics.registry import Metric, cohort_windows
+from bot.metrics.registry import Metric, cohort_windows, get_measure
 from bot.metrics.result import Point, Result, Row
 
 log = logging.getLogger(__name__)
 
-__all__ = ["QueryError", "answer", "ask", "buckets", "is_metric_list"]
+__all__ = ["QueryError", "answer", "ask", "buckets", "is_metric_list", "measure_totals"]
 
 
 def ask(
@@ -61,7 +63,7 @@ class _Current:
     maturity: float | None = None
     rows: tuple[Row, ...] = ()
     series: tuple[Point, ...] = ()
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
     cells: dict[Key, Parts] = field(default_factory=dict)
     projected: float | None = None
     window: int | None = None
@@ -74,7 +76,7 @@ class _Previous:
 
     value: float | None = None
     series: tuple[Point, ...] = ()
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
     cells: dict[Key, Parts] = field(default_factory=dict)
     same_age: bool = False
 
@@ -106,7 +108,7 @@ def answer(
     day_n = query.day_n or 1
     catalog = load_catalog(db.analytics) if extras else None
     with db.state.connect() as connection:
-        days = _fresh_days(connection, query, settings, db, clock)
+        days = _fresh_days(connection, query.text, settings, db, clock)
         reader = RollupReader(connection, *days, cohort_windows(settings))
         calc = Calculator(reader, metric, margin, day_n, yesterday)
         scope = Scope(query.period, query.filters, day_n, yesterday)
@@ -117,12 +119,17 @@ def answer(
     notes = [*([query.note] if query.note else []), *current.notes, *previous.notes]
     sample = float(query.period.days) if metric.sample is None else current.sample
     drivers: tuple[Driver, ...] = ()
-    if catalog is not None and current.value is not None and previous.value is not None:
+    if (
+        catalog is not None
+        and metric.adds_up()
+        and current.value is not None
+        and previous.value is not None
+    ):
         drivers = cell_drivers(current.cells, previous.cells, metric, margin, query, catalog)
     return Result(
         query=query,
         value=current.value,
-        numerator=current.num * margin,
+        numerator=None if current.num is None else current.num * margin,  # type: ignore[arg-type]
         denominator=current.den if metric.denominator else None,
         previous_value=previous.value,
         sample_size=int(round(sample)),
@@ -130,7 +137,7 @@ def answer(
         breakdown=current.rows,
         series=current.series,
         previous_series=previous.series,
-        note="; ".join(notes) or None,
+        note=joined(notes),
         data_through=reader.through,
         projected_value=current.projected,
         window_days=current.window,
@@ -140,8 +147,32 @@ def answer(
     )
 
 
+def measure_totals(
+    names: Sequence[str],
+    period: Period,
+    filters: Filters,
+    settings: Settings,
+    db: Database,
+    clock: Clock = SYSTEM_CLOCK,
+    *,
+    day_n: int = 1,
+) -> dict[str, float | None] | None:
+    """Declared measures (by name) over a period for the filters, each one number read from
+    the rollups (refreshed first when stale): a sum, or a statistic (None without values).
+    None when no loaded data overlaps the period."""
+    measures = [get_measure(name) for name in names]
+    yesterday = clock.yesterday(settings.tz)
+    with db.state.connect() as connection:
+        first_day, through = _fresh_days(connection, ", ".join(names), settings, db, clock)
+        if not overlaps(period, first_day, through):
+            return None
+        reader = RollupReader(connection, first_day, through, cohort_windows(settings))
+        sums = reader.read(measures, Scope(period, filters, day_n, yesterday), None, None)
+    return {m.name: sums[m.name].get(None, 0.0 if m.adds_up else None) for m in measures}
+
+
 def _fresh_days(
-    connection: Connection, query: Query, settings: Settings, db: Database, clock: Clock
+    connection: Connection, asked: str, settings: Settings, db: Database, clock: Clock
 ) -> tuple[date | None, date | None]:
     """The first and last data day of rollups that reflect every import, refreshing them
     first when they do not."""
@@ -153,7 +184,7 @@ def _fresh_days(
         stale = rollups.notice_new_fact_days(db, first_day, through, clock, facts)
     if stale:
         # Never answer from rollups an import has outdated: bring them up to date first.
-        log.info("metric rollups are stale; refreshing before answering %r", query.text)
+        log.info("metric rollups are stale; refreshing before answering %r", asked)
         connection.rollback()
         rollups.refresh(settings, db, clock)
         _, first_day, through = rollups.freshness(connection, settings)
@@ -169,7 +200,7 @@ def _current(asked: _Asked, query: Query, settings: Settings) -> _Current:
     out = _Current(loaded=True)
     series_sums: dict = {}
     has_denominator = query.metric.denominator is not None
-    if asked.catalog is not None:
+    if asked.catalog is not None and calc.adds_up:
         # Every user, lead and spend row has exactly one channel and campaign, so even
         # distinct counts add up over cells: one read gives the total, rows and drivers.
         out.cells, series_sums = _cells_and_buckets(calc, scope, query.grain)
@@ -179,7 +210,11 @@ def _current(asked: _Asked, query: Query, settings: Settings) -> _Current:
             out.rows = calc.breakdown(scope, query.by, by_key)
     elif query.by:
         by_key = calc.fetch(scope, query.by)
-        out.num, out.den, out.sample = add_parts(by_key.values(), has_denominator)
+        if calc.adds_up:
+            out.num, out.den, out.sample = add_parts(by_key.values(), has_denominator)
+        else:
+            # A median of the whole period is not made of its rows' medians.
+            out.num, out.den, out.sample = calc.fetch(scope, None).get(None, calc.nothing)
         out.rows = calc.breakdown(scope, query.by, by_key)
         if query.grain:
             series_sums = calc.fetch(scope, "bucket", query.grain)
@@ -187,21 +222,21 @@ def _current(asked: _Asked, query: Query, settings: Settings) -> _Current:
         # Series and total from one pass.
         series_sums, (out.num, out.den, out.sample) = calc.fetch_series(scope, query.grain)
     else:
-        out.num, out.den, out.sample = calc.fetch(scope, None).get(None, NOTHING)
+        out.num, out.den, out.sample = calc.fetch(scope, None).get(None, calc.nothing)
     out.value, empty = calc.value(out.num, out.den, query.filters, query.period)
     if empty:
         out.notes.append(empty)
     if through is not None and query.period.end > through:
-        out.notes.append(f"data loaded through {through}")
+        out.notes.append(Msg("data loaded through {day}", day=through))
     if first_day is not None and query.period.start < first_day:
-        out.notes.append(f"data starts {first_day}")
+        out.notes.append(Msg("data starts {day}", day=first_day))
     if asked.catalog is None and query.metric.margin:
         out.maturity = calc.maturity(scope, settings.ltv_horizon_days, "new_customers")
     elif asked.catalog is not None and query.metric.projected() is not None:
         _project(asked, query, out)
     if asked.catalog is None and out.maturity is not None and out.maturity < 1:
         # (With the extras, the headline says it beside the projection.)
-        out.notes.append(f"cohort {out.maturity * 100:.0f}% mature")
+        out.notes.append(Msg("cohort {share:.0f}% mature", share=out.maturity * 100))
     if query.grain:
         out.series = calc.series(scope, query.grain, series_sums)
     return out
@@ -227,7 +262,7 @@ def _project(asked: _Asked, query: Query, out: _Current) -> None:
     else:
         out.maturity = calc.maturity(scope, window, members)
     if projected.added is None:
-        out.notes.append(f"no projection yet: no cohort has had its {window} days")
+        out.notes.append(Msg("no projection yet: no cohort has had its {days} days", days=window))
         return
     total = out.num + sum(projected.added.values())
     out.projected, _ = calc.value(total, out.den, query.filters, scope.period)
@@ -265,13 +300,16 @@ def _previous(asked: _Asked, query: Query, loaded: bool) -> _Previous:
         return _Previous()
     out = _Previous()
     if loaded and not covered(previous, first_day, through):
-        out.notes.append(f"the previous period is only partly loaded (data starts {first_day})")
+        out.notes.append(
+            Msg("the previous period is only partly loaded (data starts {day})", day=first_day)
+        )
     as_of = None
     if asked.catalog is not None and asked.as_of is not None:
         as_of = _as_of(asked.as_of, query)
     prev_scope = Scope(previous, query.filters, scope.day_n, scope.yesterday, as_of)
     if as_of is not None:
         out.same_age = _same_age(query.metric, prev_scope, calc.rollups.windows)
+    if as_of is not None and calc.adds_up:
         grain = query.grain if loaded else None
         out.cells, sums = _cells_and_buckets(calc, prev_scope, grain)
         num, den, _ = add_parts(out.cells.values(), query.metric.denominator is not None)
@@ -279,9 +317,10 @@ def _previous(asked: _Asked, query: Query, loaded: bool) -> _Previous:
             out.series = calc.series(prev_scope, grain, sums, min(through, as_of))  # type: ignore[type-var]
     elif query.grain and loaded:
         sums, (num, den, _) = calc.fetch_series(prev_scope, query.grain)
-        out.series = calc.series(prev_scope, query.grain, sums)
+        last = None if as_of is None else min(through, as_of)  # type: ignore[type-var]
+        out.series = calc.series(prev_scope, query.grain, sums, last)
     else:
-        num, den, _ = calc.fetch(prev_scope, None).get(None, NOTHING)
+        num, den, _ = calc.fetch(prev_scope, None).get(None, calc.nothing)
     out.value, _ = calc.value(num, den, query.filters, previous)
     return out
 
@@ -313,6 +352,8 @@ def _same_age(metric: Metric, scope: Scope, windows: dict[str, int]) -> bool:
     for measure in metric.measures():
         if measure.cohort is not None and scope.young_from(windows[measure.name]):
             return True
+        if KEPT[measure.kept].later_facts and scope.as_of < scope.yesterday:
+            return True
         if KEPT[measure.kept].by_day_n:
             unread = scope.yesterday - timedelta(days=scope.day_n)
             if scope.day_n_cutoff < min(scope.period.end, unread):
@@ -320,7 +361,11 @@ def _same_age(metric: Metric, scope: Scope, windows: dict[str, int]) -> bool:
     return False
 
 
-def _not_loaded(first: date | None, through: date | None) -> str:
+def _not_loaded(first: date | None, through: date | None) -> Msg:
     if through is None:
-        return "no data loaded yet (warroom import or warroom demo-data)"
-    return f"no data loaded for this period (data runs from {first} to {through})"
+        return Msg("no data loaded yet (warroom import or warroom demo-data)")
+    return Msg(
+        "no data loaded for this period (data runs from {first} to {through})",
+        first=first,
+        through=through,
+    )

@@ -1,5 +1,6 @@
 """Numbers as people read them: money, percentages, "1:5.7", "3.4x", and whole answers as
-text or JSON. No Block Kit here (bot/metrics/render.py builds blocks from these strings)."""
+text or JSON, in the reader's language. No Block Kit here (bot/metrics/render.py builds blocks
+from these strings)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from bot.core.i18n import DEFAULT_LANGUAGE, N_, Language, Text, Words, words
 from bot.core.money import NO_DATA, format_money, is_finite, whole_amounts
 from bot.core.settings import Settings
 from bot.metrics.drivers import Driver
-from bot.metrics.query import Query
+from bot.metrics.query import Period, Query
 from bot.metrics.registry import METRICS, Metric, get_measure
 from bot.metrics.result import Result
 
@@ -19,31 +21,48 @@ MINUS = "\u2212"
 # The splits the "Why:" line prefers, in order, after the one the question asked for.
 WHY_SPLITS = ("channel", "campaign", "kind")
 WHY_DRIVERS = 3
+EN: Language = DEFAULT_LANGUAGE
+# The words of the kinds of channel and the splits, for titles and small print.
+KIND_WORDS = {"paid": N_("paid"), "organic": N_("organic")}
+SPLIT_WORDS = {"channel": N_("by channel"), "campaign": N_("by campaign"), "kind": N_("by kind")}
 
 
-def format_count(value: float | None) -> str:
+def format_count(value: float | None, language: Language = EN) -> str:
     """ "12,345"."""
-    return f"{value:,.0f}" if is_finite(value) else NO_DATA
+    return f"{value:,.0f}" if is_finite(value) else words(language)._(NO_DATA)
 
 
-def format_percent(fraction: float | None, digits: int = 1) -> str:
+def format_percent(fraction: float | None, digits: int = 1, language: Language = EN) -> str:
     """0.342 -> "34.2%"."""
-    return f"{fraction * 100:.{digits}f}%" if is_finite(fraction) else NO_DATA  # type: ignore[operator]
+    if not is_finite(fraction):
+        return words(language)._(NO_DATA)
+    return f"{fraction * 100:.{digits}f}%"  # type: ignore[operator]
+
+
+def format_hours(hours: float, language: Language = EN) -> str:
+    """A duration in hours: "4.3 h" ("4.3小时")."""
+    return words(language)._("{hours:,.1f} h", hours=hours)
 
 
 def format_metric_value(
-    value: float | None, metric: Metric, currency: str, whole: bool | None = None
+    value: float | None,
+    metric: Metric,
+    currency: str,
+    whole: bool | None = None,
+    language: Language = EN,
 ) -> str:
     """A metric's value in its unit: money, "34.2%", "12,345", "1:5.7" (ROI), "3.4x".
     `whole`: money in whole units (True) or with cents (False), as the rest of the answer."""
     if not is_finite(value):
-        return NO_DATA
+        return words(language)._(NO_DATA)
     if metric.unit == "currency":
-        return format_money(value, currency, whole)
+        return format_money(value, currency, whole, language)
     if metric.unit == "percent":
         return format_percent(value)
     if metric.unit == "count":
         return format_count(value)
+    if metric.unit == "hours":
+        return format_hours(value, language)
     if metric.display == "roi":
         return f"1:{value:.1f}"
     if metric.display == "multiple":
@@ -51,72 +70,92 @@ def format_metric_value(
     return f"{value:,.2f}"
 
 
-def metric_title(query: Query) -> str:
+def metric_name(metric: Metric, language: Language = EN, day_n: int | None = None) -> str:
+    """A metric's label in `language` ("CAC", "获客成本"), "D7 retention" for a day N."""
+    t = words(language)
+    name = t._(metric.label)
+    if metric.takes_day_n and day_n:
+        return t._("D{n} {metric}", n=day_n, metric=name.lower())
+    return name
+
+
+def metric_title(query: Query, language: Language = EN) -> str:
     """ "LTV · tiktok · last 30 days" style title of an answer."""
-    metric = query.metric
-    name = metric.label
-    if metric.takes_day_n and query.day_n:
-        name = f"D{query.day_n} {name.lower()}"
-    parts = [name]
-    scope = _filters_text(query)
+    parts = [metric_name(query.metric, language, query.day_n)]
+    scope = _filters_text(query, words(language))
     if scope:
         parts.append(scope)
-    parts.append(_period_text(query))
+    parts.append(period_text(query.period, language))
     return " · ".join(parts)
 
 
-def _filters_text(query: Query) -> str:
+def _filters_text(query: Query, t: Words) -> str:
     filters = query.filters
     bits = []
     if filters.channels:
         bits.append(", ".join(filters.channels))
     if filters.campaigns:
-        names = ["no campaign" if c == "" else c for c in filters.campaigns]
-        bits.append("campaign " + ", ".join(names))
+        names = [t._("no campaign") if c == "" else c for c in filters.campaigns]
+        bits.append(t._("campaign {names}", names=", ".join(names)))
     if filters.kind:
-        bits.append(filters.kind)
+        bits.append(t._(KIND_WORDS.get(filters.kind, filters.kind)))
     return " / ".join(bits)
 
 
-def _period_text(query: Query) -> str:
-    period = query.period
-    span = str(period.start) if period.days == 1 else f"{period.start} to {period.end}"
-    label = period.label
+def format_span(start: date, end: date, language: Language = EN) -> str:
+    """ "2026-10-01 to 2026-10-31"; in Chinese "2026年10月1日至10月31日"."""
+    if language == "zh":
+        t = words(language)
+        first = t.day(start, year=True)
+        if start == end:
+            return first
+        return f"{first}至{t.day(end, year=end.year != start.year)}"
+    return str(start) if start == end else f"{start} to {end}"
+
+
+def period_text(period: Period, language: Language = EN) -> str:
+    """The period's name and its days: "last week (2026-10-19 to 2026-10-25)"."""
+    span = format_span(period.start, period.end, language)
+    label = words(language).say(period.label)
     if label and label != span:
         return f"{label} ({span})"
     return span
 
 
-def change_text(change: float | None, metric: Metric) -> str:
+def change_text(change: float | None, metric: Metric, language: Language = EN) -> str:
     """ "▲ 12.3%" for money, counts and ratios (a relative change); "▼ 1.3 pp" for a percent
     metric, whose `change` is then in percentage points."""
     if not is_finite(change):
         return ""
     arrow = "▲" if change > 0 else "▼" if change < 0 else "="  # type: ignore[operator]
     if metric.unit == "percent":
-        return f"{arrow} {abs(change):.1f} pp"  # type: ignore[arg-type]
+        return f"{arrow} " + words(language)._("{points:.1f} pp", points=abs(change))  # type: ignore[arg-type]
     return f"{arrow} {abs(change) * 100:.1f}%"  # type: ignore[arg-type]
 
 
-def format_change_line(result: Result, currency: str, whole: bool | None = None) -> str | None:
+def format_change_line(
+    result: Result, currency: str, whole: bool | None = None, language: Language = EN
+) -> str | None:
     """ "▲ 12.3% vs previous period (¥1,234)", or None when there is nothing to compare."""
+    t = words(language)
     query = result.query
     previous = query.comparison_period()
     if previous is None:
         return None
     metric = query.metric
-    against = "vs a year earlier" if query.compare == "yoy" else "vs previous period"
-    before = format_metric_value(result.previous_value, metric, currency, whole)
-    same_age = " · compared at the same age" if result.same_age else ""
+    against = t._("vs a year earlier") if query.compare == "yoy" else t._("vs previous period")
+    before = format_metric_value(result.previous_value, metric, currency, whole, language)
+    same_age = " · " + t._("compared at the same age") if result.same_age else ""
     if result.value is None or result.previous_value is None:
-        return f"{against} ({previous.start} to {previous.end}): {before}"
+        span = format_span(previous.start, previous.end, language)
+        return f"{against} ({span}): {before}"
     points = metric.unit == "percent"
     change = result.change_points if points else result.change
     if change is None:
         return f"{against}: {before}{same_age}"
     good = (change > 0) == (metric.good == "up")
-    verdict = "" if change == 0 else (" (better)" if good else " (worse)")
-    return f"{change_text(change, metric)} {against} ({before}){verdict}{same_age}"
+    verdict = "" if change == 0 else " " + (t._("(better)") if good else t._("(worse)"))
+    return f"{change_text(change, metric, language)} {against} ({before}){verdict}{same_age}"
 
 
 def answer_whole(result: Result, currency: str) -> bool | None:
@@ -132,30 +171,45 @@ def answer_whole(result: Result, currency: str) -> bool | None:
     return whole_amounts(amounts, currency)
 
 
-def headline(result: Result, currency: str, whole: bool | None = None) -> str:
+def headline(
+    result: Result, currency: str, whole: bool | None = None, language: Language = EN
+) -> str:
     """The value, and for young cohorts their maturity and projection:
     "¥141 so far, 8% mature · projected ¥302 at 180 days"."""
+    t = words(language)
     metric = result.query.metric
-    value = format_metric_value(result.value, metric, currency, whole)
+    value = format_metric_value(result.value, metric, currency, whole, language)
     if not result.so_far or result.value is None:
         return value
-    maturity = "" if result.maturity is None else f", {result.maturity * 100:.0f}% mature"
+    maturity = (
+        "" if result.maturity is None else t._(", {share:.0f}% mature", share=result.maturity * 100)
+    )
     if result.projected_value is None:
-        return f"{value} so far{maturity} · no projection yet"
-    projected = format_metric_value(result.projected_value, metric, currency, whole)
-    return f"{value} so far{maturity} · projected {projected} at {result.window_days} days"
+        return t._("{value} so far{maturity} · no projection yet", value=value, maturity=maturity)
+    projected = format_metric_value(result.projected_value, metric, currency, whole, language)
+    return t._(
+        "{value} so far{maturity} · projected {projected} at {days} days",
+        value=value,
+        maturity=maturity,
+        projected=projected,
+        days=result.window_days,
+    )
 
 
-def signed_amount(amount: float, metric: Metric, currency: str, whole: bool | None) -> str:
+def signed_amount(
+    amount: float, metric: Metric, currency: str, whole: bool | None, language: Language = EN
+) -> str:
     """An effect on a metric: "+¥11.20", "−¥1.30", "+1.2 pp", "+0.3" (ROI), "−0.2x", "+12"."""
     sign = "+" if amount > 0 else MINUS if amount < 0 else ""
     size = abs(amount)
     if metric.unit == "currency":
-        shown = format_money(size, currency, whole)
+        shown = format_money(size, currency, whole, language)
     elif metric.unit == "percent":
-        shown = f"{size * 100:.1f} pp"
+        shown = words(language)._("{points:.1f} pp", points=size * 100)
     elif metric.unit == "count":
         shown = f"{size:,.0f}"
+    elif metric.unit == "hours":
+        shown = format_hours(size, language)
     elif metric.display == "multiple":
         shown = f"{size:.1f}x"
     else:
@@ -192,10 +246,15 @@ def top_drivers(
 
 
 def drivers_text(
-    drivers: Sequence[Driver], metric: Metric | None, currency: str, whole: bool | None = None
+    drivers: Sequence[Driver],
+    metric: Metric | None,
+    currency: str,
+    whole: bool | None = None,
+    language: Language = EN,
 ) -> str | None:
     """ "Why: baidu +¥11.20 (more of the mix), wechat +¥2.10 (dearer), tiktok −¥1.30"; None
     when no driver moved the number as shown. Without a metric the effects are counts."""
+    t = words(language)
     parts = []
     for driver in drivers:
         if metric is None:
@@ -203,32 +262,44 @@ def drivers_text(
             sign = "" if size == "0" else "+" if driver.effect > 0 else MINUS
             effect = sign + size
         else:
-            effect = signed_amount(driver.effect, metric, currency, whole)
+            effect = signed_amount(driver.effect, metric, currency, whole, language)
         if not effect.startswith(("+", MINUS)):
             continue
         name = driver.label if driver.by == "campaign" else driver.key
-        parts.append(f"{name} {effect}" + (f" ({driver.words})" if driver.words else ""))
-    return "Why: " + ", ".join(parts) if parts else None
+        if driver.key == "none":
+            name = t._("no campaign") if driver.by == "campaign" else t._("none")
+        elif driver.by == "kind":
+            name = t._(KIND_WORDS.get(driver.key, driver.key))
+        parts.append(f"{name} {effect}" + (f" ({t._(driver.words)})" if driver.words else ""))
+    return t._("Why: {drivers}", drivers=", ".join(parts)) if parts else None
 
 
-def why_line(result: Result, currency: str, whole: bool | None = None) -> str | None:
+def why_line(
+    result: Result, currency: str, whole: bool | None = None, language: Language = EN
+) -> str | None:
     """The answer's "Why:" line (see drivers_text), or None."""
-    return drivers_text(shown_drivers(result), result.query.metric, currency, whole)
+    return drivers_text(shown_drivers(result), result.query.metric, currency, whole, language)
 
 
-def context_parts(result: Result) -> list[str]:
+def context_parts(result: Result, language: Language = EN) -> list[str]:
     """Small print: sample size, maturity, data through, filters."""
+    t = words(language)
     parts: list[str] = []
     metric = result.query.metric
-    sample_word = get_measure(metric.sample).noun if metric.sample else "days"
-    parts.append(f"n = {result.sample_size:,} {sample_word}")
-    if result.maturity is not None and not result.so_far and "mature" not in (result.note or ""):
-        parts.append(f"cohort {result.maturity * 100:.0f}% mature")
+    noun = get_measure(metric.sample).noun if metric.sample else N_("days")
+    parts.append(t._("n = {count:,} {noun}", count=result.sample_size, noun=t._(noun)))
+    note = str(result.note or "")
+    if result.maturity is not None and not result.so_far and "mature" not in note:
+        parts.append(t._("cohort {share:.0f}% mature", share=result.maturity * 100))
     if result.data_through:
-        parts.append(f"data through {result.data_through}")
+        parts.append(t._("data through {day}", day=_day(result.data_through, language)))
     if result.query.by:
-        parts.append(f"by {result.query.by}")
+        parts.append(t._(SPLIT_WORDS.get(result.query.by, result.query.by)))
     return parts
+
+
+def _day(day: date, language: Language) -> str:
+    return words(language).day(day, year=True) if language == "zh" else str(day)
 
 
 def display_width(text: str) -> int:
@@ -236,16 +307,24 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def breakdown_lines(result: Result, currency: str, whole: bool | None = None) -> list[str]:
+def breakdown_lines(
+    result: Result, currency: str, whole: bool | None = None, language: Language = EN
+) -> list[str]:
     """One aligned line per breakdown row: label, value (and its projection), note."""
+    t = words(language)
     metric = result.query.metric
     rows = []
     for row in result.breakdown:
-        value = format_metric_value(row.value, metric, currency, whole)
+        value = format_metric_value(row.value, metric, currency, whole, language)
         if result.so_far and row.projected_value is not None:
-            projected = format_metric_value(row.projected_value, metric, currency, whole)
-            value = f"{value} so far · projected {projected}"
-        rows.append((row.label, value, row.note))
+            projected = format_metric_value(row.projected_value, metric, currency, whole, language)
+            value = t._("{value} so far · projected {projected}", value=value, projected=projected)
+        label = row.label
+        if row.key == "none" and result.query.by == "campaign":
+            label = t._("no campaign")
+        elif result.query.by == "kind":
+            label = t._(KIND_WORDS.get(row.key, row.label))
+        rows.append((label, value, t.say(row.note) if row.note else None))
     if not rows:
         return []
     width = max(display_width(label) for label, _, _ in rows)
@@ -259,35 +338,44 @@ def breakdown_lines(result: Result, currency: str, whole: bool | None = None) ->
     return out
 
 
-def series_lines(result: Result, currency: str, whole: bool | None = None) -> list[str]:
+def series_lines(
+    result: Result, currency: str, whole: bool | None = None, language: Language = EN
+) -> list[str]:
     """One line per grain bucket: its first day and the value."""
     metric = result.query.metric
     return [
-        f"{point.date.isoformat()}  {format_metric_value(point.value, metric, currency, whole)}"
+        f"{point.date.isoformat()}  "
+        + format_metric_value(point.value, metric, currency, whole, language)
         for point in result.series
     ]
 
 
-def result_as_text(result: Result, settings: Settings) -> str:
+def note_text(note: Text | None, language: Language = EN) -> str | None:
+    """The answer's note in `language` (None when there is none)."""
+    return words(language).say(note) if note else None
+
+
+def result_as_text(result: Result, settings: Settings, language: Language = EN) -> str:
     """The whole answer as a person reads it in a terminal."""
     currency = settings.currency
     whole = answer_whole(result, currency)
-    lines = [metric_title(result.query), headline(result, currency, whole)]
-    change = format_change_line(result, currency, whole)
+    lines = [metric_title(result.query, language), headline(result, currency, whole, language)]
+    change = format_change_line(result, currency, whole, language)
     if change:
         lines.append(change)
-    why = why_line(result, currency, whole)
+    why = why_line(result, currency, whole, language)
     if why:
         lines.append(why)
-    if result.note:
-        lines.append(result.note)
-    lines.append(" · ".join(context_parts(result)))
+    note = note_text(result.note, language)
+    if note:
+        lines.append(note)
+    lines.append(" · ".join(context_parts(result, language)))
     if result.breakdown:
         lines.append("")
-        lines.extend(breakdown_lines(result, currency, whole))
+        lines.extend(breakdown_lines(result, currency, whole, language))
     if result.series:
         lines.append("")
-        lines.extend(series_lines(result, currency, whole))
+        lines.extend(series_lines(result, currency, whole, language))
     return "\n".join(lines)
 
 
@@ -342,7 +430,7 @@ def result_as_json(result: Result) -> dict[str, Any]:
                 "value": _number(row.value),
                 "numerator": _number(row.numerator),
                 "denominator": _number(row.denominator),
-                "note": row.note,
+                "note": None if row.note is None else str(row.note),
                 "projected_value": _number(row.projected_value),
             }
             for row in result.breakdown
@@ -351,7 +439,7 @@ def result_as_json(result: Result) -> dict[str, Any]:
         "previous_series": [
             {"date": p.date.isoformat(), "value": _number(p.value)} for p in result.previous_series
         ],
-        "note": result.note,
+        "note": None if result.note is None else str(result.note),
         "sample_size": result.sample_size,
         "maturity": _number(result.maturity),
         "data_through": _iso(result.data_through),
@@ -359,17 +447,26 @@ def result_as_json(result: Result) -> dict[str, Any]:
     }
 
 
-def metrics_list_text() -> str:
+def metrics_list_text(language: Language = EN) -> str:
     """Every metric: name, aliases, unit, which way is good, and its formula."""
-    lines = ["Metrics (ask with /metric NAME key=value ..., or the short commands):"]
+    t = words(language)
+    units = {
+        "currency": t._("money"),
+        "ratio": t._("ratio"),
+        "percent": t._("percent"),
+        "count": t._("count"),
+    }
+    lines = [t._("Metrics (ask with /metric NAME key=value ..., or the short commands):")]
     for metric in METRICS:
-        also = f" (also {', '.join(metric.aliases)})" if metric.aliases else ""
+        also = t._(" (also {names})", names=", ".join(metric.aliases)) if metric.aliases else ""
         command = f" · {metric.slash_command}" if metric.slash_command else ""
-        good = "higher is better" if metric.good == "up" else "lower is better"
-        lines.append(f"• {metric.name}{also}{command} · {metric.unit}, {good}")
-        lines.append(f"    {metric.formula}")
+        good = t._("higher is better") if metric.good == "up" else t._("lower is better")
+        unit = units.get(metric.unit, metric.unit)
+        label = t._(metric.label)
+        lines.append(f"• {metric.name}{also}{command} · {label} · {unit}, {good}")
+        lines.append(f"    {t._(metric.formula)}")
     lines.append(
-        "Options: channel= campaign= kind=paid|organic by=channel|campaign|kind "
+        t._("Options:") + " channel= campaign= kind=paid|organic by=channel|campaign|kind "
         "grain=day|week|month vs=prev|yoy|none d=N since=30d period=2026-10 from= to= "
         "yesterday last-week last-month mtd qtd"
     )

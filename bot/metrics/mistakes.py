@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import difflib
 
+from bot.core.i18n import Msg, Text
+
 
 def show(word: str) -> str:
     """The typed word as quoted back in a message (long words cut to 40 characters)."""
@@ -20,13 +22,27 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
     return lowered[matches[0]]
 
 
-def unknown(what: str, word: str, choices: list[str] | tuple[str, ...], tail: str = "") -> str:
-    """'unknown channel "tiktk" — did you mean tiktok?', or the valid words listed."""
+def unknown(what: str, word: str, choices: list[str] | tuple[str, ...], tail: Text = "") -> Msg:
+    """'unknown channel "tiktk" — did you mean tiktok?', or the valid words listed. `what` is
+    a marked constant ("channel")."""
     close = suggest(word, choices)
     shown = show(word)
+    kind = Msg(what)
     if close:
-        return f'unknown {what} "{shown}" — did you mean {close}?{tail}'
+        return Msg(
+            'unknown {what} "{typed}" — did you mean {close}?{tail}',
+            what=kind,
+            typed=shown,
+            close=close,
+            tail=tail,
+        )
     listed = ", ".join(sorted(set(choices))[:12])
     if not listed:
-        return f'unknown {what} "{shown}"{tail}'
-    return f'unknown {what} "{shown}"; choose from {listed}{tail}'
+        return Msg('unknown {what} "{typed}"{tail}', what=kind, typed=shown, tail=tail)
+    return Msg(
+        'unknown {what} "{typed}"; choose from {listed}{tail}',
+        what=kind,
+        typed=shown,
+        listed=listed,
+        tail=tail,
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bot.core.i18n import N_, Msg
 from bot.metrics.catalog import Catalog
 from bot.metrics.mistakes import show, suggest, unknown
 from bot.metrics.periods import (
@@ -117,21 +118,26 @@ def is_metric_question(text: str) -> bool:
 def parse(text: str, catalog: Catalog, today: date) -> Query:
     """Parse what a person typed into a Query; raises QueryError saying what to change."""
     if not isinstance(text, str):
-        raise QueryError("type a metric question, e.g. /ltv channel=tiktok")
+        raise QueryError(Msg("type a metric question, e.g. /ltv channel=tiktok"))
     if len(text) > MAX_TEXT:
-        raise QueryError(f"that question is too long; keep it under {MAX_TEXT} characters")
+        raise QueryError(
+            Msg("that question is too long; keep it under {limit} characters", limit=MAX_TEXT)
+        )
     words = _TOKEN.findall(_normalise(text))
     if not words:
-        raise QueryError("type a metric, e.g. /ltv channel=tiktok (type /metric list for all)")
+        raise QueryError(Msg("type a metric, e.g. /ltv channel=tiktok (type /metric list for all)"))
     if is_metric_list(text):
-        raise QueryError("/metric list shows every metric; ask for one, e.g. /metric ltv")
+        raise QueryError(Msg("/metric list shows every metric; ask for one, e.g. /metric ltv"))
     metric, day_n, rest = _metric_of(words)
     seen, spec = _options(rest, catalog)
     filters = _filters(seen, catalog)
-    by = _choice(seen, "by", BY_VALUES, "by must be channel, campaign or kind")
-    grain = _choice(seen, "grain", GRAINS, "grain must be day, week or month")
+    by = _choice(seen, "by", BY_VALUES, Msg("by must be channel, campaign or kind"))
+    grain = _choice(seen, "grain", GRAINS, Msg("grain must be day, week or month"))
     compare = _choice(
-        seen, "vs", VS_VALUES, "vs must be prev (the period before), yoy (a year earlier) or none"
+        seen,
+        "vs",
+        VS_VALUES,
+        Msg("vs must be prev (the period before), yoy (a year earlier) or none"),
     )
     day_n = _day_n_of(metric, day_n, seen.get("d"))
     spec.since, spec.period = seen.get("since"), seen.get("period")
@@ -139,8 +145,12 @@ def parse(text: str, catalog: Catalog, today: date) -> Query:
     period, note = period_of(spec, today)
     if grain and bucket_count(period, grain) > MAX_SERIES_POINTS:
         raise QueryError(
-            f"grain={grain} gives more than {MAX_SERIES_POINTS} points for this period; "
-            "use a coarser grain or a shorter period"
+            Msg(
+                "grain={grain} gives more than {points} points for this period; use a coarser "
+                "grain or a shorter period",
+                grain=grain,
+                points=MAX_SERIES_POINTS,
+            )
         )
     return Query(
         metric=metric,
@@ -170,12 +180,14 @@ def _metric_of(words: list[str]) -> tuple[Metric, int | None, list[str]]:
         return (*_metric_from_word(named[lowered]), rest)  # type: ignore[arg-type]
     if lowered in GENERIC_COMMANDS:
         if not rest or "=" in rest[0]:
-            raise QueryError("name a metric after /metric, e.g. /metric ltv_cac (or /metric list)")
+            raise QueryError(
+                Msg("name a metric after /metric, e.g. /metric ltv_cac (or /metric list)")
+            )
         return (*_metric_from_word(rest[0]), rest[1:])
     if lowered.startswith("/"):
-        raise QueryError(unknown("command", head, list(named)))
+        raise QueryError(unknown(N_("command"), head, list(named)))
     if "=" in head:
-        raise QueryError("start with a metric, e.g. ltv channel=tiktok (type /metric list)")
+        raise QueryError(Msg("start with a metric, e.g. ltv channel=tiktok (type /metric list)"))
     return (*_metric_from_word(head), rest)
 
 
@@ -188,14 +200,21 @@ def _metric_from_word(word: str) -> tuple[Metric, int | None]:
     metric = find_metric(lowered)
     if metric is None:
         raise QueryError(
-            unknown("metric", word, metric_names(), tail=" Type /metric list for every metric.")
+            unknown(
+                N_("metric"),
+                word,
+                metric_names(),
+                tail=Msg(" Type /metric list for every metric."),
+            )
         )
     return metric, None
 
 
 def _day_n(value: str) -> int:
     if not re.fullmatch(r"[0-9]{1,3}", value) or not 1 <= int(value) <= MAX_RETENTION_DAY:
-        raise QueryError(f"d must be a whole number of days from 1 to {MAX_RETENTION_DAY}")
+        raise QueryError(
+            Msg("d must be a whole number of days from 1 to {most}", most=MAX_RETENTION_DAY)
+        )
     return int(value)
 
 
@@ -204,10 +223,16 @@ def _day_n_of(metric: Metric, named: int | None, given: str | None) -> int | Non
     day_n = named
     if given is not None:
         if not metric.takes_day_n:
-            raise QueryError(f"d= only applies to retention, not {metric.name}")
+            raise QueryError(Msg("d= only applies to retention, not {metric}", metric=metric.name))
         asked = _day_n(given)
         if day_n is not None and asked != day_n:
-            raise QueryError(f"the metric says day {day_n} but d={asked}; give the day once")
+            raise QueryError(
+                Msg(
+                    "the metric says day {day} but d={asked}; give the day once",
+                    day=day_n,
+                    asked=asked,
+                )
+            )
         day_n = asked
     if not metric.takes_day_n:
         return None
@@ -231,7 +256,7 @@ def _options(words: list[str], catalog: Catalog) -> tuple[dict[str, str], Period
             said = found if way == "word" else f"since={found}"
             earlier = spec.word or (f"since={seen['since']}" if "since" in seen else None)
             if earlier is not None:
-                raise QueryError(f"give the period one way only (got {earlier} and {said})")
+                raise QueryError(_one_way(earlier, said))
             if way == "word":
                 spec.word = found
             else:
@@ -243,21 +268,41 @@ def _options(words: list[str], catalog: Catalog) -> tuple[dict[str, str], Period
         key = KEYS.get(raw_key.lower())
         if key is None:
             if not raw_key:
-                raise QueryError(f'"{show(word)}" has no key; write key=value, e.g. channel=tiktok')
+                raise QueryError(
+                    Msg(
+                        '"{typed}" has no key; write key=value, e.g. channel=tiktok',
+                        typed=show(word),
+                    )
+                )
             raise QueryError(
-                unknown("key", raw_key, VALID_KEYS, tail=f" Keys: {', '.join(VALID_KEYS)}.")
+                unknown(
+                    N_("key"),
+                    raw_key,
+                    VALID_KEYS,
+                    tail=Msg(" Keys: {keys}.", keys=", ".join(VALID_KEYS)),
+                )
             )
         if key == "since" and "since" in seen:
-            raise QueryError(f"give the period one way only (got since={seen['since']} and {word})")
+            raise QueryError(_one_way(f"since={seen['since']}", word))
         if key in seen:
-            raise QueryError(f"{key}= is given twice; give it once (commas list several values)")
+            raise QueryError(
+                Msg("{key}= is given twice; give it once (commas list several values)", key=key)
+            )
         if value == "" or "=" in value:
-            raise QueryError(f"{key}= needs a value, e.g. {EXAMPLES[key]}")
+            raise QueryError(
+                Msg("{key}= needs a value, e.g. {example}", key=key, example=EXAMPLES[key])
+            )
         seen[key] = value
     return seen, spec
 
 
-def _choice(seen: dict[str, str], key: str, values: dict[str, str], problem: str) -> str | None:
+def _one_way(earlier: str, said: str) -> Msg:
+    return Msg(
+        "give the period one way only (got {earlier} and {said})", earlier=earlier, said=said
+    )
+
+
+def _choice(seen: dict[str, str], key: str, values: dict[str, str], problem: Msg) -> str | None:
     """The value of an option with a fixed set of words (by=, grain=, vs=), or None."""
     if key not in seen:
         return None
@@ -275,22 +320,24 @@ def _filters(seen: dict[str, str], catalog: Catalog) -> Filters:
         kind = seen["kind"].lower()
         if kind not in KINDS:
             raise QueryError(
-                unknown("kind", seen["kind"], KINDS, tail=" (kind is paid or organic)")
+                unknown(N_("kind"), seen["kind"], KINDS, tail=Msg(" (kind is paid or organic)"))
             )
     return Filters(channels=channels, campaigns=campaigns, kind=kind)  # type: ignore[arg-type]
 
 
-def _bare_word(word: str, catalog: Catalog) -> str:
+def _bare_word(word: str, catalog: Catalog) -> Msg:
     lowered = word.lower()
     if lowered in catalog.channel_aliases():
-        return f'unknown word "{show(word)}" — did you mean channel={word}?'
+        return Msg(
+            'unknown word "{typed}" — did you mean channel={word}?', typed=show(word), word=word
+        )
     if find_metric(lowered) is not None:
-        return f'give one metric per question ("{show(word)}" is a second one)'
+        return Msg('give one metric per question ("{typed}" is a second one)', typed=show(word))
     return unknown(
-        "word",
+        N_("word"),
         word,
         [*PERIOD_WORDS, *VALID_KEYS],
-        tail=" Write options as key=value, e.g. channel=tiktok since=14d.",
+        tail=Msg(" Write options as key=value, e.g. channel=tiktok since=14d."),
     )
 
 
@@ -303,7 +350,7 @@ def _channels(value: str | None, catalog: Catalog) -> tuple[str, ...]:
         return ()
     aliases = catalog.channel_aliases()
     if not aliases:
-        raise QueryError("no channels are loaded yet; import channels first (warroom import)")
+        raise QueryError(Msg("no channels are loaded yet; import channels first (warroom import)"))
     keys: list[str] = []
     for part in _split(value):
         key = aliases.get(part.lower())
@@ -311,13 +358,17 @@ def _channels(value: str | None, catalog: Catalog) -> tuple[str, ...]:
             close = suggest(part, list(aliases))
             if close is not None:
                 raise QueryError(
-                    f'unknown channel "{show(part)}" — did you mean {aliases[close.lower()]}?'
+                    Msg(
+                        'unknown channel "{typed}" — did you mean {close}?',
+                        typed=show(part),
+                        close=aliases[close.lower()],
+                    )
                 )
-            raise QueryError(unknown("channel", part, [c.key for c in catalog.channels]))
+            raise QueryError(unknown(N_("channel"), part, [c.key for c in catalog.channels]))
         if key not in keys:
             keys.append(key)
     if not keys:
-        raise QueryError("channel= needs a value, e.g. channel=tiktok")
+        raise QueryError(Msg("channel= needs a value, e.g. channel=tiktok"))
     return tuple(keys)
 
 
@@ -334,9 +385,9 @@ def _campaigns(value: str | None, catalog: Catalog) -> tuple[str, ...]:
             found = aliases.get(lowered)
         if found is None:
             choices = [c.id for c in catalog.campaigns] + [c.name for c in catalog.campaigns]
-            raise QueryError(unknown("campaign", part, choices or ["none"]))
+            raise QueryError(unknown(N_("campaign"), part, choices or ["none"]))
         if found not in ids:
             ids.append(found)
     if not ids:
-        raise QueryError("campaign= needs a value, e.g. campaign=spring-sale")
+        raise QueryError(Msg("campaign= needs a value, e.g. campaign=spring-sale"))
     return tuple(ids)

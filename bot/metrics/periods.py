@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.core.i18n import N_, Msg
 from bot.metrics.mistakes import show
 from bot.metrics.query import Period, QueryError
 
@@ -48,6 +49,13 @@ _LAST_UNITS = {
     "months": "m",
     "year": "y",
     "years": "y",
+}
+# The calendar units of the "this ..." words, as said in a message.
+UNIT_WORDS = {
+    "week": N_("week"),
+    "month": N_("month"),
+    "quarter": N_("quarter"),
+    "year": N_("year"),
 }
 DEFAULT_DAYS = 30
 MAX_SINCE_DAYS = 3660
@@ -104,7 +112,7 @@ def period_phrase(words: list[str], index: int) -> tuple[str, str, int] | None:
     return None
 
 
-def period_of(spec: PeriodSpec, today: date) -> tuple[Period, str | None]:
+def period_of(spec: PeriodSpec, today: date) -> tuple[Period, Msg | None]:
     """The period asked for, cut at yesterday, and a note when it was cut."""
     return _clip(_resolve(spec, today), today)
 
@@ -122,7 +130,7 @@ def _add_months(day: date, months: int) -> date:
     month_index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(month_index, 12)
     if year < 1 or year > 9999:
-        raise QueryError("that is too far back; ask for fewer months")
+        raise QueryError(Msg("that is too far back; ask for fewer months"))
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
 
@@ -134,7 +142,13 @@ def _parse_date(value: str, key: str) -> date:
             return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError:
             pass
-    raise QueryError(f'bad date "{show(value)}" in {key}=; write it as YYYY-MM-DD, e.g. 2026-09-01')
+    raise QueryError(
+        Msg(
+            'bad date "{typed}" in {key}=; write it as YYYY-MM-DD, e.g. 2026-09-01',
+            typed=show(value),
+            key=key,
+        )
+    )
 
 
 def _resolve(spec: PeriodSpec, today: date) -> Period:
@@ -142,8 +156,11 @@ def _resolve(spec: PeriodSpec, today: date) -> Period:
     given = spec.given()
     if len(given) > 1:
         raise QueryError(
-            f"give the period one way only (got {' and '.join(given)}): since=, period=, "
-            "from=/to=, or a word such as mtd"
+            Msg(
+                "give the period one way only (got {given}): since=, period=, from=/to=, or a "
+                "word such as mtd",
+                given=" and ".join(given),
+            )
         )
     if spec.word is not None:
         return _word_period(spec.word, today)
@@ -158,10 +175,14 @@ def _resolve(spec: PeriodSpec, today: date) -> Period:
         else:
             start = end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
-            raise QueryError(f"from= ({start}) is after to= ({end}); swap them")
-        return Period(start, end, f"{start} to {end}")
+            raise QueryError(
+                Msg("from= ({start}) is after to= ({end}); swap them", start=start, end=end)
+            )
+        return Period(start, end)
     return Period(
-        yesterday - timedelta(days=DEFAULT_DAYS - 1), yesterday, f"last {DEFAULT_DAYS} days"
+        yesterday - timedelta(days=DEFAULT_DAYS - 1),
+        yesterday,
+        Msg("last {days} days", days=DEFAULT_DAYS),
     )
 
 
@@ -170,32 +191,36 @@ def _word_period(word: str, today: date) -> Period:
     monday = today - timedelta(days=today.weekday())
     quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     if word == "yesterday":
-        return Period(yesterday, yesterday, "yesterday")
+        return Period(yesterday, yesterday, N_("yesterday"))
     if word == "last-week":
-        return Period(monday - timedelta(days=7), monday - timedelta(days=1), "last week")
+        return Period(monday - timedelta(days=7), monday - timedelta(days=1), N_("last week"))
     if word == "last-month":
         end = today.replace(day=1) - timedelta(days=1)
-        return Period(end.replace(day=1), end, "last month")
+        return Period(end.replace(day=1), end, N_("last month"))
     if word == "last-quarter":
-        return Period(_add_months(quarter, -3), quarter - timedelta(days=1), "last quarter")
+        return Period(_add_months(quarter, -3), quarter - timedelta(days=1), N_("last quarter"))
     if word == "last-year":
         if today.year - 1 < MIN_YEAR:
-            raise QueryError(f"that is too far back; ask for a period after {MIN_YEAR}")
-        return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), "last year")
+            raise QueryError(_too_far_back())
+        return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), N_("last year"))
     starts = {
-        "this-week": (monday, "this week", "week"),
-        "this-month": (today.replace(day=1), "this month", "month"),
-        "mtd": (today.replace(day=1), "month to date", "month"),
-        "this-quarter": (quarter, "this quarter", "quarter"),
-        "qtd": (quarter, "quarter to date", "quarter"),
-        "this-year": (date(today.year, 1, 1), "this year", "year"),
-        "ytd": (date(today.year, 1, 1), "year to date", "year"),
+        "this-week": (monday, N_("this week"), "week"),
+        "this-month": (today.replace(day=1), N_("this month"), "month"),
+        "mtd": (today.replace(day=1), N_("month to date"), "month"),
+        "this-quarter": (quarter, N_("this quarter"), "quarter"),
+        "qtd": (quarter, N_("quarter to date"), "quarter"),
+        "this-year": (date(today.year, 1, 1), N_("this year"), "year"),
+        "ytd": (date(today.year, 1, 1), N_("year to date"), "year"),
     }
     start, label, unit = starts[word]
     if start > yesterday:
         raise QueryError(
-            f"the {unit} has no complete day yet (today is its first day); "
-            f"ask for last-{unit} or since=30d"
+            Msg(
+                "the {unit} has no complete day yet (today is its first day); ask for "
+                "{command} or since=30d",
+                unit=Msg(UNIT_WORDS[unit]),
+                command=f"last-{unit}",
+            )
         )
     return Period(start, yesterday, label)
 
@@ -207,27 +232,38 @@ def _since_period(value: str, today: date) -> Period:
     if match:
         count, unit = int(match.group(1)), match.group(2)
         if count < 1:
-            raise QueryError("since= needs at least one day, e.g. since=30d")
+            raise QueryError(Msg("since= needs at least one day, e.g. since=30d"))
         if unit in ("d", "w"):
             days = count * (7 if unit == "w" else 1)
             if days > MAX_SINCE_DAYS:
-                raise QueryError(f"since= reaches back at most {MAX_SINCE_DAYS} days")
-            return Period(yesterday - timedelta(days=days - 1), yesterday, f"last {value}")
+                raise QueryError(
+                    Msg("since= reaches back at most {days} days", days=MAX_SINCE_DAYS)
+                )
+            return Period(yesterday - timedelta(days=days - 1), yesterday, _last(count, unit))
         months = count * (12 if unit == "y" else 1)
         if months > MAX_SINCE_DAYS // 30:
-            raise QueryError(f"since= reaches back at most {MAX_SINCE_DAYS // 30} months")
+            raise QueryError(
+                Msg("since= reaches back at most {months} months", months=MAX_SINCE_DAYS // 30)
+            )
         start = _add_months(today, -months)
-        return Period(start, yesterday, f"last {value}")
+        return Period(start, yesterday, _last(count, unit))
     if _DATE.match(lowered):
         start = _parse_date(value, "since")
         if start > yesterday:
             raise QueryError(
-                f"since= ({start}) is not before today; the last complete day is {yesterday}"
+                Msg(
+                    "since= ({start}) is not before today; the last complete day is {yesterday}",
+                    start=start,
+                    yesterday=yesterday,
+                )
             )
-        return Period(start, yesterday, f"since {start}")
+        return Period(start, yesterday, Msg("since {start}", start=start))
     raise QueryError(
-        f'bad since= value "{show(value)}"; use a number of days, weeks or months '
-        "(since=30d, since=12w, since=6m) or a date (since=2026-09-01)"
+        Msg(
+            'bad since= value "{typed}"; use a number of days, weeks or months (since=30d, '
+            "since=12w, since=6m) or a date (since=2026-09-01)",
+            typed=show(value),
+        )
     )
 
 
@@ -236,7 +272,7 @@ def _named_period(value: str) -> Period:
     try:
         if match := _DATE.match(lowered):
             day = _parse_date(value, "period")
-            return Period(day, day, str(day))
+            return Period(day, day)
         if match := _MONTH.match(lowered):
             year, month = int(match.group(1)), int(match.group(2))
             if not 1 <= month <= 12 or year < 1:
@@ -256,23 +292,52 @@ def _named_period(value: str) -> Period:
             year = int(match.group(1))
             return Period(date(year, 1, 1), date(year, 12, 31), str(year))
     except (ValueError, OverflowError):
-        raise QueryError(f'there is no period "{show(value)}"') from None
+        raise QueryError(Msg('there is no period "{typed}"', typed=show(value))) from None
     raise QueryError(
-        f'bad period= value "{show(value)}"; use a month (2026-10), an ISO week (2026-W44), '
-        "a quarter (2026-Q3), a year (2026) or a day (2026-10-05)"
+        Msg(
+            'bad period= value "{typed}"; use a month (2026-10), an ISO week (2026-W44), a '
+            "quarter (2026-Q3), a year (2026) or a day (2026-10-05)",
+            typed=show(value),
+        )
     )
 
 
-def _clip(period: Period, today: date) -> tuple[Period, str | None]:
+def _too_far_back() -> Msg:
+    return Msg("that is too far back; ask for a period after {year}", year=MIN_YEAR)
+
+
+def _said(label: str | Msg) -> Msg:
+    """A period's label as a message (a marked constant is translated when said)."""
+    return label if isinstance(label, Msg) else Msg(label)
+
+
+def _last(count: int, unit: str) -> Msg:
+    """ "last 14 days", "last 3 months" (since=14d, since=3m)."""
+    return Msg(
+        {
+            "d": N_("last {count}d"),
+            "w": N_("last {count}w"),
+            "m": N_("last {count}m"),
+            "y": N_("last {count}y"),
+        }[unit],
+        count=count,
+    )
+
+
+def _clip(period: Period, today: date) -> tuple[Period, Msg | None]:
     yesterday = today - timedelta(days=1)
     if period.start.year < MIN_YEAR:
-        raise QueryError(f"that is too far back; ask for a period after {MIN_YEAR}")
+        raise QueryError(_too_far_back())
     if period.start > yesterday:
         raise QueryError(
-            f"{period.label or period.start} has not happened yet; the last complete day is "
-            f"{yesterday}"
+            Msg(
+                "{period} has not happened yet; the last complete day is {yesterday}",
+                period=_said(period.label) if period.label else period.start,
+                yesterday=yesterday,
+            )
         )
     if period.end > yesterday:
         clipped = Period(period.start, yesterday, period.label)
-        return clipped, f"{period.label or 'the period'} is not over: counted up to {yesterday}"
+        said = _said(period.label) if period.label else Msg("the period")
+        return clipped, Msg("{period} is not over: counted up to {day}", period=said, day=yesterday)
     return period, None

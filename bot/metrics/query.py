@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
+from bot.core.i18n import N_, Msg, Text
 from bot.metrics.registry import Metric
 
 Grain = Literal["day", "week", "month"]
@@ -24,12 +25,17 @@ class Period:
 
     start: date
     end: date
-    label: str = ""
+    # What the period is called ("last week"): a marked constant or a message.
+    label: Text = ""
 
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise QueryError(
-                f"the period ends ({self.end}) before it starts ({self.start}); swap from= and to="
+                Msg(
+                    "the period ends ({end}) before it starts ({start}); swap from= and to=",
+                    end=self.end,
+                    start=self.start,
+                )
             )
 
     @property
@@ -40,7 +46,7 @@ class Period:
     def previous(self) -> Period:
         """The period of the same length that ends the day before this one starts."""
         end = self.start - timedelta(days=1)
-        return Period(end - timedelta(days=self.days - 1), end, "previous period")
+        return Period(end - timedelta(days=self.days - 1), end, N_("previous period"))
 
     def year_ago(self) -> Period:
         """The same days one year earlier (29 February becomes 28 February)."""
@@ -51,7 +57,7 @@ class Period:
             except ValueError:
                 return day.replace(year=day.year - 1, day=28)
 
-        return Period(back(self.start), back(self.end), "a year earlier")
+        return Period(back(self.start), back(self.end), N_("a year earlier"))
 
 
 def buckets(period: Period, grain: Grain) -> list[tuple[date, date]]:
@@ -105,7 +111,7 @@ class Query:
     day_n: int | None = None
     text: str = ""
     # Said with the answer, e.g. that a period still running was cut at yesterday.
-    note: str | None = None
+    note: Text | None = None
 
     def comparison_period(self) -> Period | None:
         """The period this one is compared with, or None for vs=none."""

@@ -33,10 +33,12 @@ from sqlalchemy import (
     union_all,
 )
 
+from bot.core.i18n import Msg, Text
 from bot.metrics.query import Filters, Period, buckets
 from bot.metrics.registry import Kept, Measure, PartsTable, get_measure
 from bot.metrics.rollups import RC, RD, RR, RW, selects
 from bot.metrics.sql import bucket_start
+from bot.metrics.statistics import STATISTICS
 from bot.models import RollupCampaign, RollupChannel
 
 CH = RollupChannel.__table__
@@ -491,23 +493,76 @@ def _repeat_scan(
     return rollups.run(inner, [measure.name for measure in measures], group)
 
 
-def _day_n_not_yet(denominator: Measure, scope: Scope, words: str) -> str | None:
+def _distribution(
+    rollups: RollupReader,
+    measures: Sequence[Measure],
+    scope: Scope,
+    group: str | None,
+    grain: str | None,
+) -> Sums:
+    """Each measure of a distribution per key, summarised by its statistic (the count of
+    values, or their median) from the counts per value of the whole key, read in one query:
+    only counts per distinct value come back. A scope with `as_of` counts only the contacts
+    made by then. A key with no value has no entry (a median of nothing is no number)."""
+    table = selects.RLR
+    keys = rollups.key(table, table.c.lead_day, scope, group, grain)
+    known = [] if scope.as_of is None else [table.c.contact_day <= scope.as_of]
+    counts = {measure.column for measure in measures}
+    assert len(counts) == 1, "one distribution per read"
+    column = table.c[counts.pop()]
+    inner = (
+        select(*keys, table.c.minutes.label("value"), column.label("n"))
+        .select_from(rollups.joined(table, scope, group))
+        .where(*known, *rollups.where(table, table.c.lead_day, scope, scope.last))
+        .subquery("facts")
+    )
+    key_columns = []
+    if group is not None:
+        key_columns = [inner.c.key, *([inner.c.key2] if group == "cell" else [])]
+    query = select(*key_columns, inner.c.value, func.sum(inner.c.n).label("n")).group_by(
+        *key_columns, inner.c.value
+    )
+    histograms: dict[Key, list[tuple[float, int]]] = {}
+    for row in rollups.connection.execute(query):
+        width = len(key_columns)
+        key = None if not width else tuple(row[:width]) if width > 1 else row[0]
+        histograms.setdefault(key, []).append((float(row.value), int(row.n or 0)))
+    return {
+        measure.name: {
+            key: STATISTICS[measure.statistic](counts_) * measure.scale
+            for key, counts_ in histograms.items()
+        }
+        for measure in measures
+    }
+
+
+def _day_n_not_yet(denominator: Measure, scope: Scope, words: Text) -> Msg | None:
     """Why a denominator of sign-ups whose day N has happened is empty, when the period
     reaches days whose day N is still ahead (None otherwise)."""
     cutoff = scope.day_n_cutoff
     if scope.period.end <= cutoff:
         return None
     # The rows counted are those of the column's own measure ("sign-ups").
-    counted = get_measure(denominator.column).noun
+    counted = Msg(get_measure(denominator.column).noun)
     if scope.period.start > cutoff:
-        return f"day {scope.day_n} has not happened yet for {counted}{words} in this period"
-    return f"no {counted}{words} whose day {scope.day_n} has happened in this period"
+        return Msg(
+            "day {n} has not happened yet for {counted}{scope} in this period",
+            n=scope.day_n,
+            counted=counted,
+            scope=words,
+        )
+    return Msg(
+        "no {counted}{scope} whose day {n} has happened in this period",
+        n=scope.day_n,
+        counted=counted,
+        scope=words,
+    )
 
 
 Reader = Callable[[RollupReader, Sequence[Measure], Scope, "str | None", "str | None"], Sums]
 # Builds the select of the rows a reader sums (their keys and the measures' columns).
 RowsOf = Callable[[RollupReader, Sequence[Measure], Scope, "str | None", "str | None"], Any]
-Explain = Callable[[Measure, Scope, str], "str | None"]
+Explain = Callable[[Measure, Scope, Text], "Msg | None"]
 
 
 @dataclass(frozen=True)
@@ -524,6 +579,9 @@ class Keeping:
     explain: Explain | None = None
     # Counted only for sign-up days whose day N has happened (by as_of, when set).
     by_day_n: bool = False
+    # Counted by the day of a later fact (a lead by its first contact's): read as of a day,
+    # the later facts are left out.
+    later_facts: bool = False
 
 
 KEPT: dict[Kept, Keeping] = {
@@ -533,4 +591,5 @@ KEPT: dict[Kept, Keeping] = {
     ),
     "retained": Keeping(_summing(_retained_rows), _retained_rows, by_day_n=True),
     "repeat": Keeping(_repeat, additive=False),
+    "distribution": Keeping(_distribution, additive=False, later_facts=True),
 }

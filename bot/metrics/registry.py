@@ -1,7 +1,8 @@
 """Every metric in one place. A metric is data: a sum, or a ratio of two declared measures.
 
 A measure is a sum the rollups keep per day, channel and campaign (or, for the two
-customer counts of repeat_rate, a distinct count the rollups keep per window of days); each
+customer counts of repeat_rate, a distinct count the rollups keep per window of days; or a
+statistic, such as a median, of a distribution the rollups keep as counts per value); each
 is declared once below with the words used about it. Because every ratio is
 sum(numerator) / sum(denominator) over the bucket, a breakdown's rows and its total always
 agree, and no metric is ever an average of daily ratios. A new metric built from declared
@@ -15,7 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, overload
 
-Unit = Literal["currency", "ratio", "percent", "count"]
+from bot.core.i18n import N_
+
+Unit = Literal["currency", "ratio", "percent", "count", "hours"]
 Direction = Literal["up", "down"]
 Display = Literal["plain", "roi", "multiple"]
 # How the rollups keep a measure, which says how the engine reads it:
@@ -24,7 +27,14 @@ Display = Literal["plain", "roi", "multiple"]
 #   retained  users active exactly day N after their sign-up day (rollup_retention)
 #   repeat    distinct customers per window of days (rollup_repeat_windows): these do not
 #             add up over days, only over channels and campaigns
-Kept = Literal["daily", "eligible", "retained", "repeat"]
+#   distribution  counts per value (rollup_lead_response: leads per whole minute from the
+#             lead to its first contact), read for the whole period, bucket or row at once
+#             and summarised by the measure's statistic
+Kept = Literal["daily", "eligible", "retained", "repeat", "distribution"]
+# How a measure's kept values make one number for a period, bucket or row: their sum (which
+# adds up over days, channels and campaigns as far as the way of keeping allows), or the
+# median of a distribution (which never adds up: it is read from all the counts at once).
+Statistic = Literal["sum", "median"]
 # The rollup tables that keep a cohort measure by age (see bot/metrics/readers.py).
 PartsTable = Literal["ltv", "roi", "lead"]
 
@@ -60,59 +70,90 @@ class Measure:
     column: str = ""
     # Set for a measure counted over a window after each cohort's day (LTV revenue ...).
     cohort: Cohort | None = None
+    statistic: Statistic = "sum"
+    # The measure's unit per unit the rollups keep it in (minutes kept, hours shown: 1/60).
+    scale: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "described", self.described or self.noun)
         object.__setattr__(self, "column", self.column or self.name)
 
+    @property
+    def adds_up(self) -> bool:
+        """True when the measure's values add up over channels and campaigns (a sum does, in
+        every way of keeping; a median does not)."""
+        return self.statistic == "sum"
+
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("spend", "spend", "no spend"),
-    Measure("impressions", "impressions", "no impressions"),
-    Measure("clicks", "clicks", "no clicks"),
-    Measure("signups", "sign-ups", "no sign-ups"),
-    Measure("new_customers", "new customers", "no new customers"),
-    Measure("revenue", "revenue", "no revenue"),
-    Measure("orders", "orders", "no orders"),
+    Measure("spend", N_("spend"), N_("no spend")),
+    Measure("impressions", N_("impressions"), N_("no impressions")),
+    Measure("clicks", N_("clicks"), N_("no clicks")),
+    Measure("signups", N_("sign-ups"), N_("no sign-ups")),
+    Measure("new_customers", N_("new customers"), N_("no new customers")),
+    Measure("revenue", N_("revenue"), N_("no revenue")),
+    Measure("orders", N_("orders"), N_("no orders")),
     Measure(
         "ltv_revenue",
-        "LTV revenue",
-        "no LTV revenue",
+        N_("LTV revenue"),
+        N_("no LTV revenue"),
         cohort=Cohort("ltv", "ltv_horizon_days", "new_customers", projected=True),
     ),
     Measure(
         "roi_revenue",
-        "ROI revenue",
-        "no ROI revenue",
+        N_("ROI revenue"),
+        N_("no ROI revenue"),
         cohort=Cohort("roi", "roi_window_days", "signups", projected=True),
     ),
-    Measure("leads", "leads", "no leads"),
+    Measure("leads", N_("leads"), N_("no leads")),
     Measure(
         "converted_leads",
-        "converted leads",
-        "no converted leads",
+        N_("converted leads"),
+        N_("no converted leads"),
         cohort=Cohort("lead", "lead_window_days", "leads"),
     ),
     # Sign-ups whose day N has happened: the denominator of retention.
     Measure(
         "eligible",
-        "eligible users",
-        "no sign-ups",
+        N_("eligible users"),
+        N_("no sign-ups"),
         kept="eligible",
         described="eligible sign-ups",
         column="signups",
     ),
     Measure(
-        "retained", "retained users", "no retained users", kept="retained", column="active_users"
+        "retained",
+        N_("retained users"),
+        N_("no retained users"),
+        kept="retained",
+        column="active_users",
     ),
     Measure(
         "ordering_customers",
-        "customers",
-        "no orders",
+        N_("customers"),
+        N_("no orders"),
         kept="repeat",
         described="customers with an order",
     ),
-    Measure("repeat_customers", "repeat customers", "no repeat customers", kept="repeat"),
+    Measure("repeat_customers", N_("repeat customers"), N_("no repeat customers"), kept="repeat"),
+    # Leads with a first operations contact, by the minutes it took: how many, and how long
+    # the middle one waited.
+    Measure(
+        "contacted_leads",
+        N_("contacted leads"),
+        N_("no contacted leads"),
+        kept="distribution",
+        column="leads",
+    ),
+    Measure(
+        "response_hours",
+        N_("contacted leads"),
+        N_("no contacted leads"),
+        kept="distribution",
+        column="leads",
+        statistic="median",
+        scale=1 / 60,
+    ),
 )
 
 _MEASURES_BY_NAME = {measure.name: measure for measure in MEASURES}
@@ -160,12 +201,17 @@ class Metric:
     # The measure counted as the answer's sample size (None: the days in the period).
     sample: str | None = None
     # How a change of a row's own rate is said in the drivers ("CAC: baidu dearer").
-    rate_words: tuple[str, str] = ("higher", "lower")
+    rate_words: tuple[str, str] = (N_("higher"), N_("lower"))
 
     def measures(self) -> tuple[Measure, ...]:
         """The declared measures the metric reads: numerator, denominator, sample (no repeats)."""
         names = (self.numerator, self.denominator, self.sample)
         return tuple(get_measure(name) for name in dict.fromkeys(n for n in names if n))
+
+    def adds_up(self) -> bool:
+        """True when the metric's parts add up over channels and campaigns, so a total, its
+        breakdown and the drivers of its change come from the same cells (not a median)."""
+        return all(measure.adds_up for measure in self.measures())
 
     def projected(self) -> Measure | None:
         """The numerator, when it is a cohort measure projected to its full window."""
@@ -186,25 +232,26 @@ VALUE_RANGES: dict[Unit, tuple[float, float]] = {
     "count": (0.0, 1e15),
     "currency": (0.0, 1e15),
     "ratio": (0.0, 1e6),
+    "hours": (0.0, 1e6),
 }
 
 
 _BUILT_IN: tuple[Metric, ...] = (
     Metric(
         name="spend",
-        label="Spend",
+        label=N_("Spend"),
         unit="currency",
         good="down",
-        formula="Sum of spend.amount for spend rows dated in the period.",
+        formula=N_("Sum of spend.amount for spend rows dated in the period."),
         numerator="spend",
     ),
     Metric(
         name="new_customers",
         sample="new_customers",
-        label="New customers",
+        label=N_("New customers"),
         unit="count",
         good="up",
-        formula=(
+        formula=N_(
             "Users whose first ever order (the earliest of all their orders) falls in the period."
         ),
         numerator="new_customers",
@@ -213,10 +260,10 @@ _BUILT_IN: tuple[Metric, ...] = (
     Metric(
         name="cac",
         sample="new_customers",
-        label="CAC",
+        label=N_("CAC"),
         unit="currency",
         good="down",
-        formula=(
+        formula=N_(
             "Spend / new customers, same filters and period; with no channel filter this is the "
             "blended figure: all spend / all new customers, organic ones included."
         ),
@@ -224,25 +271,25 @@ _BUILT_IN: tuple[Metric, ...] = (
         denominator="new_customers",
         aliases=("cpa", "acquisition_cost"),
         slash_command="/cac",
-        rate_words=("dearer", "cheaper"),
+        rate_words=(N_("dearer"), N_("cheaper")),
     ),
     Metric(
         name="revenue",
         sample="orders",
-        label="Revenue",
+        label=N_("Revenue"),
         unit="currency",
         good="up",
-        formula="Sum of orders.amount for orders placed in the period.",
+        formula=N_("Sum of orders.amount for orders placed in the period."),
         numerator="revenue",
         aliases=("gmv", "sales"),
     ),
     Metric(
         name="ltv",
         sample="new_customers",
-        label="LTV",
+        label=N_("LTV"),
         unit="currency",
         good="up",
-        formula=(
+        formula=N_(
             "GROSS_MARGIN x the revenue of the customers whose first order is in the period, from"
             " their orders placed 0 to LTV_HORIZON_DAYS days after that first order, / the number"
             " of those customers. Maturity is the share of them whose first order day + "
@@ -254,17 +301,19 @@ _BUILT_IN: tuple[Metric, ...] = (
         margin=True,
         slash_command="/ltv",
         notes=(
-            "Cohorts younger than the horizon are shown with their maturity and projected to "
-            "the horizon (see Projections).",
+            N_(
+                "Cohorts younger than the horizon are shown with their maturity and projected "
+                "to the horizon (see Projections)."
+            ),
         ),
     ),
     Metric(
         name="ltv_cac",
         sample="new_customers",
-        label="LTV/CAC",
+        label=N_("LTV/CAC"),
         unit="ratio",
         good="up",
-        formula=(
+        formula=N_(
             "LTV / CAC for the same filters and period, which is GROSS_MARGIN x the LTV revenue "
             "(as for ltv) / spend."
         ),
@@ -273,15 +322,15 @@ _BUILT_IN: tuple[Metric, ...] = (
         aliases=("ltv/cac", "ltvcac", "ltv_to_cac"),
         margin=True,
         display="multiple",
-        notes=("Projected to the horizon like ltv when its cohorts are younger than it.",),
+        notes=(N_("Projected to the horizon like ltv when its cohorts are younger than it."),),
     ),
     Metric(
         name="roi",
         sample="signups",
-        label="ROI",
+        label=N_("ROI"),
         unit="ratio",
         good="up",
-        formula=(
+        formula=N_(
             "Revenue : spend (what many call ROAS): the revenue from orders placed 0 to "
             "ROI_WINDOW_DAYS days after sign-up by the users who signed up in the period / "
             "spend in the period, shown as 1:x (1:2.5 is 2.5 of revenue for each 1 spent). "
@@ -293,15 +342,15 @@ _BUILT_IN: tuple[Metric, ...] = (
         aliases=("roas", "return"),
         display="roi",
         slash_command="/roi",
-        notes=("Sign-ups younger than the window are projected to it (see Projections).",),
+        notes=(N_("Sign-ups younger than the window are projected to it (see Projections)."),),
     ),
     Metric(
         name="retention",
         sample="eligible",
-        label="Retention",
+        label=N_("Retention"),
         unit="percent",
         good="up",
-        formula=(
+        formula=N_(
             "Users who signed up in the period and were active exactly N calendar days after "
             "their sign-up day / those users (N from d=, 1 to 90, default 1); sign-up days whose "
             "day N is after yesterday are left out of both."
@@ -315,10 +364,10 @@ _BUILT_IN: tuple[Metric, ...] = (
     Metric(
         name="lead_conversion",
         sample="leads",
-        label="Lead conversion",
+        label=N_("Lead conversion"),
         unit="percent",
         good="up",
-        formula=(
+        formula=N_(
             "Leads created in the period whose user's first order came 0 to LEAD_WINDOW_DAYS days"
             " after the lead's day / leads created in the period."
         ),
@@ -329,36 +378,36 @@ _BUILT_IN: tuple[Metric, ...] = (
     Metric(
         name="cost_per_converted_lead",
         sample="converted_leads",
-        label="Cost per converted lead",
+        label=N_("Cost per converted lead"),
         unit="currency",
         good="down",
-        formula=(
+        formula=N_(
             "Spend / converted leads (leads created in the period that converted, as in "
             "lead_conversion). Not cost_per_lead (`cpl`), which divides by every lead."
         ),
         numerator="spend",
         denominator="converted_leads",
-        rate_words=("dearer", "cheaper"),
+        rate_words=(N_("dearer"), N_("cheaper")),
     ),
     Metric(
         name="cost_per_lead",
         sample="leads",
-        label="Cost per lead",
+        label=N_("Cost per lead"),
         unit="currency",
         good="down",
-        formula="Spend / leads created in the period, same filters.",
+        formula=N_("Spend / leads created in the period, same filters."),
         numerator="spend",
         denominator="leads",
         aliases=("cpl",),
-        rate_words=("dearer", "cheaper"),
+        rate_words=(N_("dearer"), N_("cheaper")),
     ),
     Metric(
         name="repeat_rate",
         sample="ordering_customers",
-        label="Repeat rate",
+        label=N_("Repeat rate"),
         unit="percent",
         good="up",
-        formula=(
+        formula=N_(
             "Customers with 2 or more orders in the period / customers with 1 or more orders in "
             "it (distinct customers per period, grain bucket or breakdown row; not additive over "
             "days)."
@@ -370,14 +419,35 @@ _BUILT_IN: tuple[Metric, ...] = (
     Metric(
         name="first_order_cost",
         sample="new_customers",
-        label="First-order cost",
+        label=N_("First-order cost"),
         unit="currency",
         good="down",
-        formula="Spend / first orders placed in the period (one per new customer).",
+        formula=N_("Spend / first orders placed in the period (one per new customer)."),
         numerator="spend",
         denominator="new_customers",
         aliases=("cost_per_first_order", "foc"),
-        rate_words=("dearer", "cheaper"),
+        rate_words=(N_("dearer"), N_("cheaper")),
+    ),
+    Metric(
+        name="lead_response_hours",
+        sample="contacted_leads",
+        label=N_("Lead response time"),
+        unit="hours",
+        good="down",
+        formula=N_(
+            "The median, over the leads created in the period that operations has contacted, "
+            "of the hours from the lead to its first contact (leads.first_contact_at, in whole "
+            "minutes). A median of all those leads at once: not added up over days, channels "
+            "or campaigns, so it has no drivers."
+        ),
+        numerator="response_hours",
+        aliases=("response_time", "lead_response", "speed_to_lead"),
+        notes=(
+            N_(
+                "Leads not contacted yet are left out until they are; a comparison at the same "
+                "age leaves out contacts made after its day."
+            ),
+        ),
     ),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.core.i18n import Text
 from bot.metrics.drivers import Driver
 from bot.metrics.query import Query
 
@@ -18,7 +19,7 @@ class Row:
     value: float | None
     numerator: float
     denominator: float | None
-    note: str | None = None
+    note: Text | None = None
     # The row's value with its young cohorts projected to the full window (see Result).
     projected_value: float | None = None
 
@@ -51,7 +52,7 @@ class Result:
     breakdown: tuple[Row, ...] = ()
     series: tuple[Point, ...] = ()
     previous_series: tuple[Point, ...] = ()
-    note: str | None = None
+    note: Text | None = None
     data_through: date | None = None
     warnings: tuple[str, ...] = field(default=())
     projected_value: float | None = None

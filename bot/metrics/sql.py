@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, cast, func, literal, literal_column, type_coerce
+from sqlalchemy import Date, Integer, cast, extract, func, literal, literal_column, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.warehouse import family
@@ -38,6 +38,27 @@ def days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
         unit = literal_column("'day'")
         return func.dateDiff(unit, func.toDate(earlier), func.toDate(later), type_=Integer)
     return type_coerce(later - earlier, Integer)
+
+
+def minutes_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
+    """Whole minutes from the timestamp `earlier` to `later` (rounded down; both naive wall
+    clock time). Constants are literals, so the expression can be grouped by."""
+    kind = family(dialect)
+    sixty = literal_column("60")
+    if kind == "sqlite":
+        # Seconds since 1970 as text; whole seconds, then whole minutes (integer division).
+        seconds = literal_column("'%s'")
+        later_s = cast(func.strftime(seconds, later), Integer)
+        earlier_s = cast(func.strftime(seconds, earlier), Integer)
+        return type_coerce((later_s - earlier_s) // sixty, Integer)
+    if kind == "mysql":
+        return func.timestampdiff(literal_column("MINUTE"), earlier, later, type_=Integer)
+    if kind == "clickhouse":
+        unit = literal_column("'second'")
+        return func.intDiv(func.dateDiff(unit, earlier, later), sixty, type_=Integer)
+    # PostgreSQL and DuckDB: the interval's seconds.
+    elapsed = extract("epoch", later - earlier)
+    return cast(func.floor(elapsed / sixty), Integer)
 
 
 def previous(column: Any, offset: int, partition: Any, order: Any, dialect: str) -> Any:

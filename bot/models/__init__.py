@@ -3,7 +3,9 @@ Base.metadata (Alembic's target). Import tables from here: `from bot.models impo
 
 from bot.models.base import ID, KEY, MONEY, TEAMS, Base
 from bot.models.facts import (
+    BUILT_IN_TOUCHPOINTS,
     CHANNEL_KINDS,
+    FACT_TABLES,
     Activity,
     Campaign,
     Channel,
@@ -11,17 +13,19 @@ from bot.models.facts import (
     Lead,
     Order,
     Spend,
+    Touchpoint,
     User,
 )
 from bot.models.fund import PROPOSAL_STATES, Fund, Proposal, ProposalApproval, ProposalEvent
 from bot.models.installs import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
-from bot.models.okrs import KeyResult, Okr
+from bot.models.okrs import KR_KINDS, OKR_TEAMS, KeyResult, KeyResultCheckin, Okr
 from bot.models.rollups import (
     RollupCampaign,
     RollupChannel,
     RollupCustomerDay,
     RollupDaily,
     RollupLeadPart,
+    RollupLeadResponse,
     RollupLtvPart,
     RollupMeta,
     RollupRepeatWindow,
@@ -42,15 +46,16 @@ from bot.models.workspace import (
     Workspace,
 )
 
-FACT_TABLES: tuple[type[Base], ...] = (Channel, Campaign, Spend, User, Lead, Order, Activity)
-
 __all__ = [
     "ALERT_STATES",
+    "BUILT_IN_TOUCHPOINTS",
     "CHANNEL_KINDS",
     "FACT_TABLES",
     "ID",
     "KEY",
+    "KR_KINDS",
     "MONEY",
+    "OKR_TEAMS",
     "POST_STATES",
     "PROPOSAL_STATES",
     "REQUEST_STATES",
@@ -69,6 +74,7 @@ __all__ = [
     "ImportRun",
     "JobRun",
     "KeyResult",
+    "KeyResultCheckin",
     "Lead",
     "Okr",
     "Order",
@@ -80,6 +86,7 @@ __all__ = [
     "RollupCustomerDay",
     "RollupDaily",
     "RollupLeadPart",
+    "RollupLeadResponse",
     "RollupLtvPart",
     "RollupMeta",
     "RollupRepeatWindow",
@@ -88,8 +95,10 @@ __all__ = [
     "RollupState",
     "SlackEvent",
     "SlackPost",
+    "Spend",
     "StandupUpdate",
     "TeamMember",
+    "Touchpoint",
     "User",
     "Workspace",
 ]

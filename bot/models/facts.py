@@ -102,6 +102,8 @@ class Lead(Base):
     channel: Mapped[str] = mapped_column(ForeignKey("channels.key"))
     campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaigns.id"))
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    # When operations first contacted the lead (NULL: not yet, or not recorded).
+    first_contact_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Order(Base):
@@ -128,7 +130,45 @@ class Activity(Base):
     date: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-FACT_TABLES: tuple[type[Base], ...] = (Channel, Campaign, Spend, User, Lead, Order, Activity)
+# The built-in journey touchpoints, counted from the tables above: never imported as touchpoints.
+BUILT_IN_TOUCHPOINTS = (
+    "impressions",
+    "clicks",
+    "leads",
+    "sign_ups",
+    "activated",
+    "first_orders",
+    "repeat_customers",
+)
+
+
+class Touchpoint(Base):
+    """Optional: how often a journey touchpoint the other tables do not record happened per
+    day and channel (landing-page views, coupon claims, add-to-carts ...), from the team's
+    analytics tool. `touchpoint` is the key the journey file gives it."""
+
+    __tablename__ = "touchpoints"
+    __table_args__ = (
+        CheckConstraint("count >= 0", name="count"),
+        Index(None, "touchpoint", "date"),
+    )
+
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(ForeignKey("channels.key"), primary_key=True)
+    touchpoint: Mapped[str] = mapped_column(KEY, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+FACT_TABLES: tuple[type[Base], ...] = (
+    Channel,
+    Campaign,
+    Spend,
+    User,
+    Lead,
+    Order,
+    Activity,
+    Touchpoint,
+)
 
 
 class ImportRun(Base):

@@ -146,6 +146,22 @@ class RollupLeadPart(Base):
     converted: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class RollupLeadResponse(Base):
+    """Leads per lead day, channel and campaign by the whole minutes from the lead to its
+    first operations contact and the day of that contact (leads never contacted have no row):
+    the distribution a median response time is read from, for any period, filter, breakdown
+    or grain (the counts add up; the median does not)."""
+
+    __tablename__ = "rollup_lead_response"
+
+    lead_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(KEY, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    contact_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
+    leads: Mapped[int] = mapped_column(Integer)
+
+
 class RollupCustomerDay(Base):
     """One row per customer per day with orders, with the customer's two previous order days.
 

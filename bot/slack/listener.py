@@ -31,6 +31,8 @@ SORRY = (
 # Answers are computed here, not in Bolt's listener pool (which also runs every ack): a burst
 # of slow questions then never delays the next request's ack past 3 seconds.
 ANSWER_THREADS = 16
+# Marks a request the console makes through bot.slack.local (never in one from Slack).
+INLINE = "warroom_local"
 _answers = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="answer")
 
 
@@ -53,7 +55,11 @@ def on_error(error: Exception, body: dict[str, Any], respond: Respond | None) ->
 
 
 def after_ack(work: Callable[[], None], body: dict[str, Any], respond: Respond | None) -> None:
-    """Run `work` (everything after ack) in the answer pool; a failure gets the apology."""
+    """Run `work` (everything after ack) in the answer pool; a failure gets the apology. A
+    request the console makes (INLINE) runs it at once, so its answers come in order."""
+    if body.get(INLINE):
+        work()
+        return
 
     def run() -> None:
         try:
@@ -95,7 +101,7 @@ def context_of(
         actor=user,
         channel_id=body.get("channel_id") or _id(body.get("channel")) or context.channel_id,
         trigger_id=body.get("trigger_id"),
-        surface="slack",
+        surface=base.surface if body.get(INLINE) else "slack",
         slack_admin_check=lambda: is_slack_admin(client, user),
     )
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from bot import fund
+from bot import fund, journey, okrs
 from bot.core.clock import ManualClock, moment_at
 from bot.core.context import Context
 from bot.core.render import blocks_as_text
@@ -35,7 +35,9 @@ def digest_payload(
     if preview:
         digest.alerts = alerts.preview(settings, ctx.db, ctx.workspace_id, ctx.clock)
     digest.fund_lines = fund.digest_lines(ctx)
-    return digest, render.digest_message(digest)
+    digest.okr_lines = okrs.digest_lines(ctx)
+    digest.journey_lines = journey.digest_lines(ctx, digest.day)
+    return digest, render.digest_message(digest, ctx.lang)
 
 
 def digest_as_text(ctx: Context, day: date | None = None) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from bot.core.clock import SYSTEM_CLOCK, Clock
 from bot.core.db import Database
+from bot.core.i18n import N_
 from bot.core.settings import Settings
 from bot.metrics import (
     Driver,
@@ -54,8 +55,8 @@ CHART_DAYS = 14
 # At most this many cells are marked as having moved most, and only if they moved this much.
 MOVERS = 3
 MOVER_MIN_CHANGE = 0.25
-NOT_LOADED = "not loaded yet"
-NO_PROJECTION = "no projection yet"
+NOT_LOADED = N_("not loaded yet")
+NO_PROJECTION = N_("no projection yet")
 # Yesterday's ROI counts only the revenue of one day since sign-up; it is shown, not ranked.
 MOVER_COLUMNS = ("spend", "new_customers", "cac", "revenue", "retention")
 PAID_ONLY = ("spend", "cac", "roi")
@@ -114,6 +115,9 @@ class Digest:
     metrics: dict[str, Metric] = field(default_factory=dict)
     # The fund's lines (pool, pending proposals), as the fund renders them.
     fund_lines: list[str] = field(default_factory=list)
+    # The OKRs at risk, and the journey step whose conversion fell most (when it fell far).
+    okr_lines: list[str] = field(default_factory=list)
+    journey_lines: list[str] = field(default_factory=list)
 
     @property
     def has_numbers(self) -> bool:
@@ -267,7 +271,7 @@ def build_digest(
     ]
     digest.channels = _mark_movers(lines)
     _add_drivers(digest, columns, names, settings, db, clock)
-    total = ChannelLine("all", "All channels", "", cells(None), ltv.total, ltv.projected)
+    total = ChannelLine("all", N_("All channels"), "", cells(None), ltv.total, ltv.projected)
     digest.total = _total_drivers(total, digest, columns, names)
     digest.trend_period = Period(day - timedelta(days=CHART_DAYS - 1), day)
     digest.trend = _trend(digest.trend_period, keys, settings, db, clock)

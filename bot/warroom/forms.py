@@ -24,6 +24,7 @@ from slack_sdk.models.views import View
 
 from bot.core import blocks as kit
 from bot.core.blocks import mention
+from bot.core.i18n import DEFAULT_LANGUAGE, Language, Msg, Words, words
 from bot.core.settings import Settings, SettingsError
 from bot.core.text import clean_values
 from bot.warroom.alerts import RULES, Rule
@@ -43,17 +44,20 @@ SETTINGS_FIELDS = (
     "standup_mode",
     "timezone",
     "currency",
+    "language",
     *(rule.setting for rule in RULES.values()),
 )
+EN: Language = DEFAULT_LANGUAGE
 
 
-def loading_modal(problem: str | None = None) -> dict[str, Any]:
+def loading_modal(problem: str | None = None, language: Language = EN) -> dict[str, Any]:
     """The form's placeholder while it loads, or an explanation when it cannot open."""
-    text = f":warning: {problem}" if problem else "Loading your stand-up form…"
+    t = words(language)
+    text = f":warning: {t.say(problem)}" if problem else t._("Loading your stand-up form…")
     view = View(
         type="modal",
-        title="Stand-up update",
-        close="Close",
+        title=kit.clip(t._("Stand-up update"), 24),
+        close=t._("Close"),
         blocks=[kit.section(text)],
     )
     return view.to_dict()
@@ -64,10 +68,19 @@ def standup_modal(
     day: date,
     campaigns: list[CampaignChoice],
     existing: Update | None,
+    language: Language = EN,
 ) -> dict[str, Any]:
     """The stand-up form for marketing or operations, filled with today's update if any."""
+    t = words(language)
+    team = team_label(person.team, language)
     blocks: list[Block] = [
-        kit.context(f"{team_label(person.team)} · {day_text(day)} · editable until the digest")
+        kit.context(
+            t._(
+                "{team} · {day} · editable until the digest",
+                team=team,
+                day=day_text(day, language),
+            )
+        )
     ]
     if person.team == "marketing":
         options = [Option(value=c.id, label=kit.clip(c.label, 75)) for c in campaigns[:100]]
@@ -76,25 +89,26 @@ def standup_modal(
             blocks.append(
                 InputBlock(
                     block_id="campaign",
-                    label="Campaign",
+                    label=t._("Campaign"),
                     optional=True,
                     element=StaticSelectElement(
                         action_id="value",
-                        placeholder="Which campaign",
+                        placeholder=t._("Which campaign"),
                         options=options,
                         initial_option=initial,
                     ),
                 )
             )
-        blocks.append(_text_input("shipped", "What shipped", existing and existing.shipped))
-        blocks.append(_text_input("next_steps", "What's next", existing and existing.next_steps))
+        blocks.append(_text_input("shipped", t._("What shipped"), existing and existing.shipped))
+        next_steps = existing and existing.next_steps
+        blocks.append(_text_input("next_steps", t._("What's next"), next_steps))
     else:
-        options = [Option(value=key, label=label) for key, label in RESOURCES]
+        options = [Option(value=key, label=t._(label)) for key, label in RESOURCES]
         ready = [o for o in options if existing and o.value in existing.resources_ready]
         blocks.append(
             InputBlock(
                 block_id="resources",
-                label="Ready for incoming traffic",
+                label=t._("Ready for incoming traffic"),
                 optional=True,
                 element=CheckboxesElement(
                     action_id="value", options=options, initial_options=ready or None
@@ -104,18 +118,18 @@ def standup_modal(
         blocks.append(
             _text_input(
                 "resources_note",
-                "Notes on resources",
+                t._("Notes on resources"),
                 existing and existing.resources_note,
                 multiline=False,
             )
         )
-    blocks.append(_text_input("blockers", "Blockers", existing and existing.blockers))
+    blocks.append(_text_input("blockers", t._("Blockers"), existing and existing.blockers))
     view = View(
         type="modal",
         callback_id=STANDUP_CALLBACK,
-        title="Stand-up update",
-        submit="Save",
-        close="Cancel",
+        title=kit.clip(t._("Stand-up update"), 24),
+        submit=t._("Save"),
+        close=t._("Cancel"),
         private_metadata=json.dumps({"date": day.isoformat()}),
         blocks=blocks,
     )
@@ -138,29 +152,33 @@ def _text_input(
     )
 
 
-def standup_saved_message(update: Update) -> dict[str, Any]:
+def standup_saved_message(update: Update, language: Language = EN) -> dict[str, Any]:
     """The private confirmation after saving an update."""
+    t = words(language)
+    day = day_text(update.date, language)
     return kit.message(
-        [kit.section(f":white_check_mark: Your update for {day_text(update.date)} is saved.\n")]
-        + kit.lines_to_sections([update_line(update)]),
-        "Stand-up update saved",
+        [kit.section(t._(":white_check_mark: Your update for {day} is saved.", day=day))]
+        + kit.lines_to_sections([update_line(update, language)]),
+        t._("Stand-up update saved"),
     )
 
 
 # ------------------------------------------------------------------------------ settings
 
 
-def settings_modal(settings: Settings) -> dict[str, Any]:
+def settings_modal(settings: Settings, language: Language = EN) -> dict[str, Any]:
     """The workspace settings form, filled with the current values."""
+    t = words(language)
     channel = settings.digest_channel
     is_id = channel[:1] in ("C", "G") and channel.isalnum()
+    shown = ("<#" + channel + ">") if is_id else channel
     blocks: list[Block] = [
-        kit.context(f"Current digest channel: {('<#' + channel + '>') if is_id else channel}"),
+        kit.context(t._("Current digest channel: {channel}", channel=shown)),
         InputBlock(
             block_id="digest_channel",
-            label="Digest channel",
+            label=t._("Digest channel"),
             optional=True,
-            hint="Leave empty to keep the current channel. Invite the bot there.",
+            hint=t._("Leave empty to keep the current channel. Invite the bot there."),
             element=ConversationSelectElement(
                 action_id="value",
                 initial_conversation=channel if is_id else None,
@@ -169,36 +187,42 @@ def settings_modal(settings: Settings) -> dict[str, Any]:
         ),
         InputBlock(
             block_id="digest_time",
-            label="Digest time",
+            label=t._("Digest time"),
             element=TimePickerElement(action_id="value", initial_time=settings.digest_time),
         ),
         _radio(
             "digest_weekdays_only",
-            "Digest days",
-            [("true", "Weekdays only"), ("false", "Every day")],
+            t._("Digest days"),
+            [("true", t._("Weekdays only")), ("false", t._("Every day"))],
             str(settings.digest_weekdays_only).lower(),
         ),
         InputBlock(
             block_id="standup_time",
-            label="Stand-up prompt time",
+            label=t._("Stand-up prompt time"),
             element=TimePickerElement(action_id="value", initial_time=settings.standup_time),
         ),
         _radio(
             "standup_mode",
-            "Stand-up prompt goes to",
-            [("channel", "The digest channel"), ("dm", "Each team member's DMs")],
+            t._("Stand-up prompt goes to"),
+            [("channel", t._("The digest channel")), ("dm", t._("Each team member's DMs"))],
             settings.standup_mode,
         ),
-        _plain("timezone", "Time zone (IANA name)", settings.timezone),
-        _plain("currency", "Currency (3 letters)", settings.currency),
-        *(_threshold(rule, settings) for rule in RULES.values()),
+        _plain("timezone", t._("Time zone (IANA name)"), settings.timezone),
+        _plain("currency", t._("Currency (3 letters)"), settings.currency),
+        _radio(
+            "language",
+            t._("Language of the bot's messages"),
+            [("en", "English"), ("zh", "中文")],
+            settings.language,
+        ),
+        *(_threshold(rule, settings, t) for rule in RULES.values()),
     ]
     view = View(
         type="modal",
         callback_id=SETTINGS_CALLBACK,
-        title="War room settings",
-        submit="Save",
-        close="Cancel",
+        title=kit.clip(t._("War room settings"), 24),
+        submit=t._("Save"),
+        close=t._("Cancel"),
         blocks=blocks,
     )
     return view.to_dict()
@@ -222,9 +246,9 @@ def _plain(block_id: str, label: str, value: str) -> InputBlock:
     )
 
 
-def _threshold(rule: Rule, settings: Settings) -> InputBlock:
+def _threshold(rule: Rule, settings: Settings, t: Words) -> InputBlock:
     value = getattr(settings, rule.setting)
-    return _number(rule.setting, rule.setting_label, value, isinstance(value, float))
+    return _number(rule.setting, t._(rule.setting_label), value, isinstance(value, float))
 
 
 def _number(block_id: str, label: str, value: float, decimal: bool) -> InputBlock:
@@ -249,7 +273,13 @@ def settings_changes(values: dict[str, Any]) -> dict[str, Any]:
         if value in (None, ""):
             continue
         if name in thresholds and not _finite(str(value)):
-            raise SettingsError(f'Bad setting {name.upper()}: "{value}" is not a finite number')
+            raise SettingsError(
+                Msg(
+                    'Bad setting {name}: "{value}" is not a finite number',
+                    name=name.upper(),
+                    value=value,
+                )
+            )
         out[name] = value == "true" if name == "digest_weekdays_only" else value
     return out
 
@@ -261,34 +291,44 @@ def _finite(text: str) -> bool:
         return True  # not a number at all: the Settings model says so
 
 
-def settings_saved_message(changes: dict[str, Any]) -> dict[str, Any]:
+def settings_saved_message(changes: dict[str, Any], language: Language = EN) -> dict[str, Any]:
     """The private confirmation after saving settings."""
+    t = words(language)
     if not changes:
-        return kit.message([kit.section("Settings unchanged.")], "Settings unchanged")
-    lines = [":white_check_mark: Settings saved for this workspace (they win over .env):"]
+        return kit.message([kit.section(t._("Settings unchanged."))], t._("Settings unchanged"))
+    lines = [t._(":white_check_mark: Settings saved for this workspace (they win over .env):")]
     lines += [f"• `{name.upper()}` = `{value}`" for name, value in sorted(changes.items())]
-    return kit.message(kit.lines_to_sections(lines), "Settings saved")
+    return kit.message(kit.lines_to_sections(lines), t._("Settings saved"))
 
 
 # ------------------------------------------------------------------------------ team
 
 
-def team_message(members: list[Member], can_edit: bool) -> dict[str, Any]:
+def role_words(approver: bool, admin: bool, language: Language = EN) -> list[str]:
+    """ "approver", "admin" (审批人, 管理员): the roles a member has."""
+    t = words(language)
+    return [word for word, on in ((t._("approver"), approver), (t._("admin"), admin)) if on]
+
+
+def team_message(members: list[Member], can_edit: bool, language: Language = EN) -> dict[str, Any]:
     """Who is in marketing and operations, who approves and who administers."""
-    lines = ["*War-room team*"]
+    t = words(language)
+    lines = [t._("*War-room team*")]
     for team in ("marketing", "operations"):
         people = [m for m in members if m.team == team]
         roles = []
         for person in people:
-            pairs = (("approver", person.is_approver), ("admin", person.is_admin))
-            flags = [flag for flag, on in pairs if on]
+            flags = role_words(person.is_approver, person.is_admin, language)
             roles.append(mention(person.user_id) + (f" ({', '.join(flags)})" if flags else ""))
-        lines.append(f"*{team_label(team)}*: " + (", ".join(roles) if roles else "_nobody yet_"))
+        shown = ", ".join(roles) if roles else t._("_nobody yet_")
+        lines.append(f"*{team_label(team, language)}*: " + shown)
     if can_edit:
         lines.append(
-            "Change it with `/warroom team add marketing|operations @user [approver]` and "
-            "`/warroom team remove @user`."
+            t._(
+                "Change it with `/warroom team add marketing|operations @user [approver]` and "
+                "`/warroom team remove @user`."
+            )
         )
     else:
-        lines.append("_Only admins can change the team._")
-    return kit.message(kit.lines_to_sections(lines), "War-room team")
+        lines.append(t._("_Only admins can change the team._"))
+    return kit.message(kit.lines_to_sections(lines), t._("War-room team"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.core.context import Context
+from bot.core.i18n import Msg, Text
 from bot.metrics import Filters, Metric, Period, Query, answer, find_metric
 
 HOME_METRICS = ("spend", "new_customers", "cac", "revenue", "roi", "ltv_cac")
@@ -34,7 +35,7 @@ class Headlines:
     rows: tuple[ChannelRow, ...]
     total: tuple[float | None, ...]
     data_through: date | None
-    note: str | None = None
+    note: Text | None = None
     # Per metric: True when its numbers are projections of young cohorts.
     projected: tuple[bool, ...] = ()
 
@@ -43,7 +44,7 @@ def channel_headlines(ctx: Context, days: int = HOME_DAYS) -> Headlines:
     """Spend, new customers, CAC, revenue, ROI and LTV/CAC per channel, last `days` days."""
     settings = ctx.settings
     end = ctx.clock.yesterday(settings.tz)
-    period = Period(end - timedelta(days=days - 1), end, f"last {days} days")
+    period = Period(end - timedelta(days=days - 1), end, Msg("last {days} days", days=days))
     metrics = tuple(m for m in (find_metric(name) for name in HOME_METRICS) if m is not None)
     labels: dict[str, str] = {}
     values: dict[str, dict[str, float | None]] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot import fund
+from bot import fund, journey, okrs
 from bot.core.context import Context
 from bot.warroom import render
 from bot.warroom.alerts import open_alerts
@@ -26,16 +26,18 @@ HomeSection = Callable[[Context], list[Block]]
 
 
 def _metrics_section(ctx: Context) -> list[Block]:
-    return render.headlines_section(channel_headlines(ctx), ctx.settings.currency)
+    return render.headlines_section(channel_headlines(ctx), ctx.settings.currency, ctx.lang)
 
 
 def _alerts_section(ctx: Context) -> list[Block]:
-    return render.alerts_section(open_alerts(ctx.db, ctx.workspace_id))
+    return render.alerts_section(open_alerts(ctx.db, ctx.workspace_id), ctx.lang)
 
 
 HOME_SECTIONS: list[tuple[str, HomeSection]] = [
     ("metrics", _metrics_section),
+    ("north star", journey.home_section),
     ("alerts", _alerts_section),
+    ("OKRs", okrs.home_section),
     ("fund", fund.home_section),
 ]
 
@@ -48,7 +50,7 @@ def home_view(ctx: Context) -> dict[str, Any]:
             blocks = provider(ctx)
         except Exception:
             log.exception("Home section %s failed for user %s", name, ctx.actor)
-            blocks = render.section_failed(name)
+            blocks = render.section_failed(name, ctx.lang)
         if blocks:
             sections.append(blocks)
-    return render.home_view(sections)
+    return render.home_view(sections, ctx.lang)

@@ -12,16 +12,17 @@ from bot.core import runs
 from bot.core.clock import naive_utc
 from bot.core.context import Context
 from bot.core.db import Database
+from bot.core.i18n import N_, Msg
 from bot.core.text import clean_text
 from bot.models import Campaign, StandupUpdate
 from bot.warroom.team import Member, list_members, member
 
 # What operations reports as ready for incoming traffic (key, label).
 RESOURCES: tuple[tuple[str, str], ...] = (
-    ("coupons", "Coupons"),
-    ("landing_pages", "Landing pages"),
-    ("support", "Support staffing"),
-    ("stock", "Stock"),
+    ("coupons", N_("Coupons")),
+    ("landing_pages", N_("Landing pages")),
+    ("support", N_("Support staffing")),
+    ("stock", N_("Stock")),
 )
 RESOURCE_LABELS = dict(RESOURCES)
 MAX_TEXT = 2000
@@ -108,7 +109,14 @@ def _clean(value: str | None, label: str) -> str | None:
         return None
     value = clean_text(value).strip()
     if len(value) > MAX_TEXT:
-        raise StandupError(f"{label} is {len(value)} characters; keep it under {MAX_TEXT}.")
+        raise StandupError(
+            Msg(
+                "{label} is {length} characters; keep it under {limit}.",
+                label=Msg(label),
+                length=len(value),
+                limit=MAX_TEXT,
+            )
+        )
     return value or None
 
 
@@ -117,8 +125,10 @@ def _team_member(db: Database, workspace_id: str, user_id: str) -> Member:
     person = member(db, workspace_id, user_id)
     if person is None:
         raise StandupError(
-            "You are not in marketing or operations yet; ask an admin to add you "
-            "with `/warroom team add marketing @you`."
+            Msg(
+                "You are not in marketing or operations yet; ask an admin to add you "
+                "with `/warroom team add marketing @you`."
+            )
         )
     return person
 
@@ -139,26 +149,41 @@ def save_update(
     person = _team_member(db, workspace_id, user_id)
     if runs.is_posted(db, workspace_id, "digest", day):
         raise StandupError(
-            f"The digest for {day.isoformat()} has gone out; that day's update can no longer "
-            "be changed."
+            Msg(
+                "The digest for {day} has gone out; that day's update can no longer be changed.",
+                day=day,
+            )
         )
-    campaign_id = _clean(campaign_id, "Campaign")
+    campaign_id = _clean(campaign_id, N_("Campaign"))
     resources_ready = [clean_text(key) for key in resources_ready]
-    shipped = _clean(shipped, "What shipped")
-    next_steps = _clean(next_steps, "What's next")
-    resources_note = _clean(resources_note, "Resources note")
-    blockers = _clean(blockers, "Blockers")
+    shipped = _clean(shipped, N_("What shipped"))
+    next_steps = _clean(next_steps, N_("What's next"))
+    resources_note = _clean(resources_note, N_("Resources note"))
+    blockers = _clean(blockers, N_("Blockers"))
     unknown = [key for key in resources_ready if key not in RESOURCE_LABELS]
     if unknown:
-        raise StandupError(f'unknown resource "{unknown[0]}"; use {", ".join(RESOURCE_LABELS)}')
+        raise StandupError(
+            Msg(
+                'unknown resource "{resource}"; use {resources}',
+                resource=unknown[0],
+                resources=", ".join(RESOURCE_LABELS),
+            )
+        )
     if campaign_id:
         with db.analytics.connect() as connection:
             known = connection.execute(select(Campaign.id).where(Campaign.id == campaign_id))
             if known.first() is None:
-                raise StandupError(f'there is no campaign "{campaign_id}"; pick one from the list.')
+                raise StandupError(
+                    Msg(
+                        'there is no campaign "{campaign}"; pick one from the list.',
+                        campaign=campaign_id,
+                    )
+                )
     if person.team == "marketing":
         if not (campaign_id or shipped or next_steps or blockers):
-            raise StandupError("Say which campaign you worked on, what shipped or what's next.")
+            raise StandupError(
+                Msg("Say which campaign you worked on, what shipped or what's next.")
+            )
         resources: dict[str, Any] = {}
     else:
         campaign_id = None
@@ -264,7 +289,7 @@ def form_for(ctx: Context, day: date) -> tuple[Member, list[CampaignChoice], Upd
     person = _team_member(db, workspace_id, user_id)
     if runs.is_posted(db, workspace_id, "digest", day):
         raise StandupError(
-            f"The digest for {day.isoformat()} has gone out; post tomorrow's update tomorrow."
+            Msg("The digest for {day} has gone out; post tomorrow's update tomorrow.", day=day)
         )
     campaigns = campaign_choices(db, day) if person.team == "marketing" else []
     return person, campaigns, get_update(db, workspace_id, user_id, day)

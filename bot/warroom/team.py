@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 
 from bot.core.db import Database
+from bot.core.i18n import Msg
 from bot.core.workspace import ensure_workspace
 from bot.models import TEAMS, TeamMember
 
@@ -35,7 +36,7 @@ def check_team(team: str) -> str:
     aliases = {"mkt": "marketing", "ops": "operations", "operation": "operations"}
     name = aliases.get(name, name)
     if name not in TEAMS:
-        raise TeamError(f'unknown team "{team}"; use marketing or operations')
+        raise TeamError(Msg('unknown team "{team}"; use marketing or operations', team=team))
     return name
 
 
@@ -52,7 +53,7 @@ def add_member(
     """Put `user_id` in `team` (moving them if they were in the other one)."""
     team = check_team(team)
     if not user_id.strip():
-        raise TeamError("a user id is needed, e.g. U012ABCDEF")
+        raise TeamError(Msg("a user id is needed, e.g. U012ABCDEF"))
     ensure_workspace(db, workspace_id)
     with db.session() as session, session.begin():
         row = session.get(TeamMember, (workspace_id, user_id))

@@ -17,6 +17,8 @@ from handlers.actions import (
     language_reading,
     metric_chart,
     metric_share,
+    okr_checkin,
+    okr_new,
     standup_open,
 )
 
@@ -33,6 +35,8 @@ LISTENERS = (
     standup_open,
     alert_numbers,
     language_reading,
+    okr_new,
+    okr_checkin,
 )
 
 

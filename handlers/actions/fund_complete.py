@@ -20,15 +20,16 @@ def handle_complete(
     proposal_id = button_number(action.get("value"))
     if proposal_id is None:
         return
-    opened = client.views_open(trigger_id=body["trigger_id"], view=completion_modal(proposal_id))
+    ctx = context_of(body, context, client)
+    form = completion_modal(proposal_id, ctx.first_lang)
+    opened = client.views_open(trigger_id=body["trigger_id"], view=form)
 
     def check() -> None:
-        problem = fund.refusal(context_of(body, context, client), proposal_id, "complete")
+        problem = fund.refusal(ctx, proposal_id, "complete")
         if problem:
             view = opened["view"]
-            client.views_update(
-                view_id=view["id"], hash=view.get("hash"), view=notice_modal("Complete", problem)
-            )
+            notice = notice_modal(ctx.words._("Complete"), problem, ctx.lang)
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=notice)
 
     after_ack(check, body, None)
 

@@ -37,13 +37,13 @@ def decision_listener(decide: Decide, *, dm: bool) -> Callable[..., None]:
         def answer() -> None:
             proposal_id = button_number(action.get("value"))
             if proposal_id is None:
-                note = "That button does not name a proposal."
+                note = ctx.words._("That button does not name a proposal.")
                 tell(note, ctx=ctx, client=client, respond=respond, body=body)
                 return
             try:
                 outcome = clicked_once(ctx, body, action, lambda c: decide(c, proposal_id))
             except fund.FundError as refused:
-                note = str(refused)
+                note = ctx.words.say(refused)
             else:
                 if outcome is None:  # a replayed click: decided and told already
                     return
@@ -72,18 +72,18 @@ def reason_listener(kind: str, title: str) -> Callable[..., None]:
         proposal_id = button_number(action.get("value"))
         if proposal_id is None:
             return
-        opened = client.views_open(
-            trigger_id=body["trigger_id"], view=render.reason_modal(proposal_id, kind)
-        )
+        ctx = context_of(body, context, client)
+        form = render.reason_modal(proposal_id, kind, ctx.first_lang)
+        opened = client.views_open(trigger_id=body["trigger_id"], view=form)
 
         def check() -> None:
-            problem = fund.refusal(context_of(body, context, client), proposal_id, "decide")
+            problem = fund.refusal(ctx, proposal_id, "decide")
             if problem:
                 view = opened["view"]
                 client.views_update(
                     view_id=view["id"],
                     hash=view.get("hash"),
-                    view=render.notice_modal(title, problem),
+                    view=render.notice_modal(title, problem, ctx.lang),
                 )
 
         after_ack(check, body, None)

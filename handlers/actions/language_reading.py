@@ -45,7 +45,7 @@ def handle_reading(
         if thread is None:
             deliver(reply, respond=respond, client=client, ctx=ctx)
         else:
-            post_in_thread(reply, *thread, client)
+            post_in_thread(reply, *thread, client, ctx.lang)
 
     after_ack(answer, body, respond)
 

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
+from bot.core.blocks import mention
 from bot.metrics.commands import Chart, metric_chart
 from bot.metrics.render import CHART_ACTION, query_of_button
 from bot.slack.listener import after_ack, clicked_once, context_of, deliver
@@ -39,7 +40,9 @@ def handle_chart(
             content=chart.png,
             filename=chart.filename,
             title=chart.title,
-            initial_comment=f"{chart.title}, charted for <@{ctx.actor}>",
+            initial_comment=ctx.words._(
+                "{title}, charted for {person}", title=chart.title, person=mention(ctx.actor or "")
+            ),
         )
 
     after_ack(draw, body, respond)

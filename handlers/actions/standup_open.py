@@ -19,9 +19,11 @@ def handle_open(
 ) -> None:
     """Open a placeholder form at once, then fill it (or explain why not) with views.update."""
     ack()
-    opened = client.views_open(trigger_id=body["trigger_id"], view=loading_modal())
-    view_id = opened["view"]["id"]
     ctx = context_of(body, context, client)
+    opened = client.views_open(
+        trigger_id=body["trigger_id"], view=loading_modal(language=ctx.first_lang)
+    )
+    view_id = opened["view"]["id"]
     try:
         day = date.fromisoformat(action.get("value") or "")
     except ValueError:
@@ -29,9 +31,10 @@ def handle_open(
     try:
         person, campaigns, existing = standup.form_for(ctx, day)
     except standup.StandupError as problem:
-        client.views_update(view_id=view_id, view=loading_modal(str(problem)))
+        client.views_update(view_id=view_id, view=loading_modal(ctx.words.say(problem), ctx.lang))
         return
-    client.views_update(view_id=view_id, view=standup_modal(person, day, campaigns, existing))
+    form = standup_modal(person, day, campaigns, existing, ctx.lang)
+    client.views_update(view_id=view_id, view=form)
 
 
 def register(app: App) -> None:

@@ -13,15 +13,20 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from bot.core.context import Context
 from bot.core.render import Reply
 from bot.fund import fund_command
-from bot.language import answer_metric_command, answer_question
+from bot.journey import journey_as_json, journey_command, northstar_command
+from bot.language import answer_metric_command, answer_question, language_of
 from bot.metrics.registry import slash_commands
+from bot.okrs import okr_command
 from handlers.commands import warroom
 
 Answer = Callable[[str, Context], Reply]
+# A command's answer as JSON (`warroom ask --json`); raises ValueError saying what to change.
+JsonAnswer = Callable[[str, Context], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -31,12 +36,16 @@ class Command:
 
     answer: Answer
     form_words: frozenset[str] = field(default_factory=frozenset)
+    as_json: JsonAnswer | None = None
 
 
 COMMANDS: dict[str, Command] = {
     **{name: Command(partial(answer_metric_command, name)) for name in slash_commands()},
     "/warroom": Command(warroom.answer, frozenset({"settings"})),
     "/fund": Command(fund_command, frozenset({"propose"})),
+    "/okr": Command(okr_command, frozenset({"new"})),
+    "/journey": Command(journey_command, as_json=journey_as_json),
+    "/northstar": Command(northstar_command),
 }
 
 
@@ -78,10 +87,23 @@ def split_line(line: str) -> tuple[str, str]:
     return word, rest.strip()
 
 
+def json_answer(line: str, ctx: Context) -> dict[str, Any] | None:
+    """The JSON answer of a typed line whose command has one ("/journey since=14d"); None
+    when its command has none. Raises ValueError saying what to change."""
+    command, text = split_line(line)
+    entry = COMMANDS.get(command.strip().lower())
+    if entry is None or entry.as_json is None:
+        return None
+    return entry.as_json(text, ctx)
+
+
 def answer_line(line: str, ctx: Context) -> Reply:
     """Answer one typed line ("/fund list") the way the slash command would; a line that
     names no command ("what is our cac on douyin this week?") is a question in plain words."""
     command, text = split_line(line)
     if not command.startswith("/"):
         return answer_question(line.strip(), ctx)
+    if language_of(line) == "zh":
+        # A command typed with Chinese in it ("帮助", "/fund 提案") is answered in Chinese.
+        ctx = ctx.in_language("zh")
     return answer_command(command, text, ctx)

@@ -15,12 +15,13 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.core.dedupe import first_delivery
+from bot.core.i18n import N_, Language, words
 from bot.core.render import Reply, text_message
 from bot.slack.listener import after_ack, context_of
 from handlers.commands.table import answer_line
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-FORM_ONLY = (
+FORM_ONLY = N_(
     "That opens a form, which Slack opens only from a slash command: type it as a command "
     "(for example /fund propose or /warroom settings)."
 )
@@ -45,9 +46,11 @@ def question_of(event: dict[str, Any], bot_user_id: str | None) -> str:
     return html.unescape(text).strip() or "help"
 
 
-def post_in_thread(reply: Reply, channel: str, thread_ts: str, client: WebClient) -> None:
+def post_in_thread(
+    reply: Reply, channel: str, thread_ts: str, client: WebClient, language: Language = "en"
+) -> None:
     """Post a Reply in a thread (a form, which only a slash command can open, is explained)."""
-    message = reply.message or text_message(FORM_ONLY)
+    message = reply.message or text_message(words(language)._(FORM_ONLY))
     client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)
 
 
@@ -63,6 +66,6 @@ def answer_in_thread(
     def answer() -> None:
         if not first_delivery(ctx.db, body["event_id"], ctx.clock.now()):
             return
-        post_in_thread(answer_line(question, ctx), channel, thread_ts, client)
+        post_in_thread(answer_line(question, ctx), channel, thread_ts, client, ctx.lang)
 
     after_ack(answer, body, None)

@@ -11,6 +11,8 @@ from handlers.views import (
     fund_completion,
     fund_proposal,
     fund_reason,
+    okr_checkin,
+    okr_new,
     settings_submit,
     standup_submit,
 )
@@ -21,6 +23,8 @@ LISTENERS: tuple[ModuleType, ...] = (
     fund_completion,
     settings_submit,
     standup_submit,
+    okr_new,
+    okr_checkin,
 )
 
 

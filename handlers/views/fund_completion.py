@@ -33,10 +33,10 @@ def handle_completion(
         if outcome is None:
             return
     except fund.InvalidInput as invalid:
-        ack(response_action="errors", errors=invalid.errors)
+        ack(response_action="errors", errors=invalid.errors_in(ctx.lang))
         return
     except fund.FundError as refused:
-        ack(response_action="errors", errors={"note": str(refused)})
+        ack(response_action="errors", errors={"note": ctx.words.say(refused)})
         return
     ack()
     tell(after_decision(client, ctx, outcome), ctx=ctx, client=client)

@@ -37,10 +37,10 @@ def handle_proposal(
         if proposal is None:
             return
     except fund.InvalidInput as invalid:
-        ack(response_action="errors", errors=invalid.errors)
+        ack(response_action="errors", errors=invalid.errors_in(ctx.lang))
         return
     except fund.FundError as refused:
-        ack(response_action="errors", errors={"title": str(refused)})
+        ack(response_action="errors", errors={"title": ctx.words.say(refused)})
         return
     ack()
     tell(after_submission(client, ctx, proposal, edited=bool(editing)), ctx=ctx, client=client)

@@ -40,16 +40,21 @@ def handle_submit(
         if changed is None:
             return
     except SettingsError as problem:
-        message = str(problem)
-        ack(response_action="errors", errors={_block_of(message): message.split(": ", 1)[-1]})
+        message = ctx.words.say(problem)
+        ack(
+            response_action="errors",
+            errors={_block_of(str(problem)): message.split(": ", 1)[-1]},
+        )
         return
     except PermissionError:
-        ack(response_action="errors", errors={"digest_time": "Only admins can change settings."})
+        only = ctx.words._("Only admins can change settings.")
+        ack(response_action="errors", errors={"digest_time": only})
         return
     ack()
     if changed:
         settings_changed(ctx.workspace_id)
-    client.chat_postMessage(channel=ctx.actor, **settings_saved_message(changed))
+    language = changed.get("language") or ctx.lang
+    client.chat_postMessage(channel=ctx.actor, **settings_saved_message(changed, language))
 
 
 def register(app: App) -> None:

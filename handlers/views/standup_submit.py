@@ -39,10 +39,10 @@ def handle_submit(
         if saved is None:
             return
     except standup.StandupError as problem:
-        ack(response_action="errors", errors={"blockers": str(problem)})
+        ack(response_action="errors", errors={"blockers": ctx.words.say(problem)})
         return
     ack()
-    client.chat_postMessage(channel=ctx.actor, **standup_saved_message(saved))
+    client.chat_postMessage(channel=ctx.actor, **standup_saved_message(saved, ctx.lang))
 
 
 def register(app: App) -> None:

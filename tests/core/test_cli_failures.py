@@ -38,6 +38,18 @@ COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
     "fund budget": (["2027", "12m"], {}),
     "fund list": ([], {}),
     "fund history": (["1"], {}),
+    "fund propose": (
+        [
+            *("--title", "t", "--problem", "p", "--plan", "q", "--amount", "1k"),
+            *("--metric", "cac", "--target", "300", "--start", "2027-01-01", "--end", "2027-02-01"),
+            *("--marketing-sponsor", "U0MKT", "--operations-sponsor", "U0OPS"),
+        ],
+        {},
+    ),
+    "okr add": (["Grow", "--quarter", "2027-Q1", "--team", "joint"], {}),
+    "okr kr": (["1", "/cac", "--target", "400"], {}),
+    "okr checkin": (["1", "--confidence", "0.7"], {}),
+    "okr list": ([], {}),
 }
 # The same commands reached another way: other options, Slack modes.
 VARIANTS: list[tuple[list[str], dict[str, str]]] = [
@@ -45,6 +57,8 @@ VARIANTS: list[tuple[list[str], dict[str, str]]] = [
     (["ask", "--json", "/ltv"], {}),
     (["ask", "/warroom help"], {}),
     (["ask", "/fund"], {}),
+    (["ask", "--json", "/journey"], {}),
+    (["okr", "list", "--json"], {}),
     (["digest", "--send"], {}),
 ]
 

@@ -200,7 +200,7 @@ def test_load_demo_into_the_database(db: Database) -> None:
         state = session.get(RollupState, ROLLUPS)
         assert state is not None and state.stale
         assert (state.stale_from, state.stale_to) == (END - timedelta(days=39), END)
-        assert session.scalar(select(func.count()).select_from(ImportRun)) == 7
+        assert session.scalar(select(func.count()).select_from(ImportRun)) == 8
     assert "users 1,500" in str(summary)
 
 
@@ -268,3 +268,46 @@ def test_cli_demo_data_if_empty_and_replace(
     replaced = runner.invoke(cli, ["demo-data", "--users", "200", "--days", "28", "--replace"])
     assert replaced.exit_code == 0, replaced.output
     assert _count(db, User) == 200
+
+
+def test_the_tiktok_landing_page_breaks_in_the_last_7_days(data: dict[str, pd.DataFrame]) -> None:
+    touchpoints = data["touchpoints"]
+    landing = touchpoints[touchpoints["touchpoint"] == "landing_page_views"]
+    days = pd.to_datetime(landing["date"])
+    signups = data["users"].assign(day=pd.to_datetime(data["users"]["signed_up_at"]).dt.normalize())
+
+    def conversion(channel: str, first: date, last: date) -> float:
+        inside = (days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last))
+        views = landing[inside & (landing["channel"] == channel)]["count"].sum()
+        joined = signups[(signups["channel"] == channel) & signups["day"].between(
+            pd.Timestamp(first), pd.Timestamp(last))]  # fmt: skip
+        return len(joined) / views
+
+    planted = PLANTED["landing"]
+    last7, before7 = END - timedelta(days=6), END - timedelta(days=13)
+    assert conversion(planted, last7, END) == pytest.approx(0.003, rel=0.05)
+    assert conversion(planted, before7, last7 - timedelta(days=1)) > 0.03
+    for channel in ("douyin", "wechat", "organic"):
+        now = conversion(channel, last7, END)
+        assert now == pytest.approx(
+            conversion(channel, before7, last7 - timedelta(days=1)), rel=0.3
+        )
+    # The clicks that brought them: as the spend says, at least 0.3% / 0.6 of sign-ups.
+    spend = data["spend"]
+    recent = spend[
+        (pd.to_datetime(spend["date"]) >= pd.Timestamp(last7)) & (spend["channel"] == planted)
+    ]
+    assert recent["clicks"].sum() >= 0.99 * landing[(days >= pd.Timestamp(last7)) & (
+        landing["channel"] == planted)]["count"].sum() / 0.6  # fmt: skip
+    assert {"video_views", "landing_page_views", "add_to_carts", "win_backs"} <= set(
+        touchpoints["touchpoint"]
+    )
+
+
+def test_leads_are_contacted_after_they_come_in(data: dict[str, pd.DataFrame]) -> None:
+    leads = data["leads"]
+    contacted = leads.dropna(subset=["first_contact_at"])
+    assert (contacted["first_contact_at"] >= contacted["created_at"]).all()
+    assert 0.05 < leads["first_contact_at"].isna().mean() < 0.12
+    hours = (contacted["first_contact_at"] - contacted["created_at"]).dt.total_seconds() / 3600
+    assert 1 < hours.median() < 8

@@ -92,7 +92,24 @@ def test_a_rule_naming_a_missing_column_is_refused() -> None:
 
 
 def test_fact_specs_follow_the_models() -> None:
-    assert list(SPECS) == ["channels", "campaigns", "spend", "users", "leads", "orders", "activity"]
+    assert list(SPECS) == [
+        "channels",
+        "campaigns",
+        "spend",
+        "users",
+        "leads",
+        "orders",
+        "activity",
+        "touchpoints",
+    ]
+    touchpoints = {f.name: f for f in SPECS["touchpoints"].fields}
+    assert SPECS["touchpoints"].key == ("date", "channel", "touchpoint")
+    assert touchpoints["channel"].ref == "channels.key" and touchpoints["touchpoint"].is_key
+    assert touchpoints["count"].kind == "int" and touchpoints["count"].non_negative
+    assert "leads" in touchpoints["touchpoint"].reserved
+    assert not SPECS["touchpoints"].rules.feeds_rollups
+    leads = {f.name: f for f in SPECS["leads"].fields}
+    assert leads["first_contact_at"].kind == "timestamp" and not leads["first_contact_at"].required
     spend = {f.name: f for f in SPECS["spend"].fields}
     assert SPECS["spend"].key == ("date", "channel", "campaign_id")
     assert (spend["campaign_id"].required, spend["campaign_id"].default) == (False, "")

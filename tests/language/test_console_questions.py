@@ -18,9 +18,11 @@ def test_a_question_in_plain_words_is_answered_with_its_command(settings, db) ->
     shown = answer_text("what is our cac on tiktok in the last 30 days?", ctx)
     assert shown.startswith("Understood as /cac channel=tiktok since=30d\n")
     assert "¥500" in shown
+    # Asked in Chinese, answered in Chinese.
     shown = answer_text("抖音上个月的获客成本", ctx)
-    assert shown.startswith("Understood as /cac channel=douyin last-month\n")
+    assert shown.startswith("理解为 /cac channel=douyin last-month\n获客成本 · douyin · 上个月")
     assert "¥900" in shown
+    assert shown.endswith("输入编号按下按钮。")
 
 
 def test_the_query_language_is_answered_as_before(settings, db) -> None:

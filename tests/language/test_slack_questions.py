@@ -80,8 +80,14 @@ def test_a_dm_in_chinese_is_answered_in_its_thread(loaded) -> None:
     (post,) = posts(loaded)
     assert post.params["channel"] == "D0U1"
     assert post.params["thread_ts"] == "1700000002.000100"
-    assert "Understood as `/cac channel=douyin last-month`" in blocks_text(post)
-    assert "¥900" in blocks_text(post)
+    # Asked in Chinese, answered in Chinese: the answer, its small print and its buttons.
+    shown = blocks_text(post)
+    assert "理解为 `/cac channel=douyin last-month`" in shown
+    assert "获客成本 · douyin · 上个月" in shown
+    assert "¥900" in shown
+    assert "分享到频道" in shown and "图表" in shown
+    assert post.params["text"].startswith("理解为 /cac channel=douyin last-month. 获客成本")
+    assert "Understood" not in shown and "Share to channel" not in shown
 
 
 def test_a_question_asked_in_a_thread_is_answered_in_that_thread(loaded) -> None:
@@ -227,7 +233,7 @@ def test_a_reading_chosen_under_a_mention_is_answered_in_the_thread(loaded) -> N
     answers = posts(loaded, count=2)
     answer = answers[1]
     assert answer.params["thread_ts"] == "1700000020.000100"
-    assert "Understood as `/ltv channel=douyin`" in blocks_text(answer)
+    assert "理解为 `/ltv channel=douyin`" in blocks_text(answer)
 
 
 def test_an_event_callback_carries_the_event_id_it_is_deduplicated_on() -> None:

@@ -17,7 +17,7 @@ from bot.core.settings import Settings
 
 EPOCH = date(1970, 1, 1)
 NO_DAY = -(10**9)  # a first order that never happened: outside every window
-NUMERIC_COLUMNS = {"id", "user_id", "day", "sday", "fday", "amount", "has_user"}
+NUMERIC_COLUMNS = {"id", "user_id", "day", "sday", "fday", "amount", "has_user", "minutes", "cday"}
 
 
 def _days(series: pd.Series) -> pd.Series:
@@ -82,8 +82,15 @@ class Reference:
             first[["user_id", "fday"]].rename(columns={"user_id": "id"}), on="id", how="left"
         )
         orders = orders.merge(first[["user_id", "fday"]], on="user_id")
-        leads = read("SELECT id, created_at, channel, campaign_id, user_id FROM leads")
+        leads = read(
+            "SELECT id, created_at, channel, campaign_id, user_id, first_contact_at FROM leads"
+        )
         leads["day"] = _days(leads["created_at"])
+        # Whole minutes from the lead to its first contact (-1: none, or before the lead).
+        waited = pd.to_datetime(leads["first_contact_at"]) - pd.to_datetime(leads["created_at"])
+        minutes = (waited.dt.total_seconds() // 60).fillna(-1)
+        leads["minutes"] = minutes.where(minutes >= 0, -1).astype("int64")
+        leads["cday"] = _days(leads["first_contact_at"])
         leads["campaign"] = leads["campaign_id"].fillna("")
         leads = leads.merge(
             first[["user_id", "fday"]], on="user_id", how="left"
@@ -211,6 +218,16 @@ class Reference:
             if metric == "lead_conversion":
                 return converted, float(created.sum())
             return self._spend(start, end, filters), converted
+        if metric == "lead_response_hours":
+            # The median of the whole minutes, over the leads created in the period with a
+            # first contact (made by the last day facts count), in hours.
+            leads = self._arrays("leads", filters)
+            waited = leads["minutes"][
+                _within(leads["day"], start, end)
+                & (leads["minutes"] >= 0)
+                & (leads["cday"] <= facts)
+            ]
+            return (float(np.median(waited)) / 60 if len(waited) else None), None  # type: ignore[return-value]
         if metric == "repeat_rate":
             _, counts = np.unique(
                 orders["user_id"][_within(orders["day"], start, end)], return_counts=True

@@ -24,6 +24,7 @@ from bot.models import (
     Order,
     RollupCustomerDay,
     RollupDaily,
+    RollupLeadResponse,
     RollupRepeatWindow,
     RollupRetention,
     Spend,
@@ -37,7 +38,8 @@ CLOCK = datetime(2026, 7, 1, 8, tzinfo=UTC)
 def dump(db: Database) -> dict[str, list[tuple]]:
     """Every rollup row, sorted, with money rounded to cents (sums may differ in the last bit)."""
     out = {}
-    for model in (RollupDaily, RollupRetention, RollupCustomerDay, RollupRepeatWindow):
+    models = (RollupDaily, RollupRetention, RollupCustomerDay, RollupRepeatWindow)
+    for model in (*models, RollupLeadResponse):
         table = model.__table__
         keys = [column for column in table.primary_key.columns]
         with db.state.connect() as connection:

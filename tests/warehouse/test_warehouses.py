@@ -166,7 +166,8 @@ def test_state_store_is_migrated_apart(tmp_path: Path) -> None:
     state = make_engine(f"sqlite:///{tmp_path / 'state.db'}")
     upgrade(state)
     facts = make_engine(f"sqlite:///{tmp_path / 'facts.db'}")
-    assert len(create_fact_tables(facts)) == 7
+    created = create_fact_tables(facts)
+    assert len(created) == 8 and created[-1] == "touchpoints"
     with facts.connect() as connection:
         names = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master")}
     assert "alembic_version" not in names and "rollup_daily" not in names

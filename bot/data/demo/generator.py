@@ -5,7 +5,7 @@ stays bounded whatever the size, and each day's D1 quota stays exact."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -14,11 +14,14 @@ from bot.data.demo.plan import make_plan, round_preserving_total, spike_days
 from bot.data.demo.profiles import (
     CHANNEL_KEYS,
     HOURS,
+    LEAD_RESPONSE_HOURS,
+    NEVER_CONTACTED,
     PROFILES,
     SPIKE_ORDERS,
     channels_frame,
     profile_array,
 )
+from bot.data.demo.touchpoints import touchpoints_frame
 
 DAY_SECONDS = 86_400
 
@@ -37,11 +40,16 @@ class Generator:
         self._lead_seq = 0
 
     def fixed_tables(self) -> dict[str, pd.DataFrame]:
-        """channels, campaigns and spend (small: one row per day and campaign)."""
+        """channels, campaigns, spend and touchpoints (small: rows per day and campaign, or
+        per day, channel and touchpoint)."""
+        plan = self.plan
         return {
             "channels": channels_frame(),
-            "campaigns": self.plan.campaigns,
-            "spend": self.plan.spend,
+            "campaigns": plan.campaigns,
+            "spend": plan.spend,
+            "touchpoints": touchpoints_frame(
+                plan.counts, plan.spend, plan.start, plan.end, plan.seed
+            ),
         }
 
     def user_chunks(self) -> Iterator[dict[str, pd.DataFrame]]:
@@ -237,5 +245,19 @@ class Generator:
                 "channel": CHANNEL_KEYS[c_u[source]],
                 "campaign_id": camp_id[source],
                 "user_id": user,
+                "first_contact_at": self._first_contacts(rng, at, c_u[source]),
             }
         )
+
+    def _first_contacts(
+        self, rng: np.random.Generator, lead_at: np.ndarray, channel: np.ndarray
+    ) -> pd.Series:
+        """When operations first contacted each lead (whole seconds after it): a channel's
+        mean delay, exponentially spread; NaT for the few never contacted, or not yet by
+        the end of the data."""
+        mean = np.array([LEAD_RESPONSE_HOURS[p.key] for p in PROFILES])[channel]
+        delay = (rng.exponential(1.0, len(lead_at)) * mean * 3600).astype(np.int64)
+        contacted = lead_at + delay
+        end_s = int(np.datetime64(self.plan.end + timedelta(days=1), "s").astype(np.int64))
+        missing = (rng.random(len(lead_at)) < NEVER_CONTACTED) | (contacted >= end_s)
+        return _timestamps(contacted).where(~pd.Series(missing), pd.NaT)

@@ -24,7 +24,16 @@ from bot.data.demo.plan import Plan
 from bot.models import FACT_TABLES, Channel, ImportRun, Spend, User
 
 TABLES = {model.__tablename__: model.__table__ for model in FACT_TABLES}
-LOAD_ORDER = ("channels", "campaigns", "spend", "users", "leads", "orders", "activity")
+LOAD_ORDER = (
+    "channels",
+    "campaigns",
+    "spend",
+    "users",
+    "leads",
+    "orders",
+    "activity",
+    "touchpoints",
+)
 PART_ROWS = 250_000  # rows per insert: keeps the driver's parameters or COPY buffer small
 
 

@@ -20,6 +20,7 @@ from bot.data.demo.profiles import (
     SPIKE_SIGNUPS,
     Profile,
 )
+from bot.data.demo.touchpoints import plant_break
 
 # Users per generated chunk (whole sign-up days are kept together, so chunks run a little over).
 CHUNK_USERS = 50_000
@@ -80,6 +81,7 @@ def make_plan(users: int, days: int, seed: int, end: date) -> Plan:
     campaigns = pd.DataFrame(campaign_rows)
     cells = _cell_campaigns(campaign_rows, start, days)
     spend = _spend(rng, start, end, expected, campaigns, cells)
+    spend = plant_break(spend, counts, start, end)
     budgets = spend.groupby("campaign_id")["amount"].sum()
     factor = rng.uniform(1.0, 1.3, len(campaigns))
     campaigns["budget"] = [

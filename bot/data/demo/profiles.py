@@ -48,7 +48,17 @@ PROFILES: tuple[Profile, ...] = (
             0.068, 180, 0.40, 0.33, 0.10, 0.15),
 )  # fmt: skip
 
-PLANTED = {"ltv_cac": "baidu", "d1": "xiaohongshu", "roi": "wechat"}
+PLANTED = {"ltv_cac": "baidu", "d1": "xiaohongshu", "roi": "wechat", "landing": "tiktok"}
+# Mean hours from a lead to operations' first contact, per channel; some leads never get one.
+LEAD_RESPONSE_HOURS = {
+    "tiktok": 5.0,
+    "douyin": 4.0,
+    "xiaohongshu": 7.0,
+    "wechat": 2.5,
+    "baidu": 9.0,
+    "organic": 6.0,
+}
+NEVER_CONTACTED = 0.08
 # Sign-ups around 11 November, as multiples of a normal day; spend follows, a little dearer.
 SPIKE_SIGNUPS = {-2: 1.8, -1: 3.0, 0: 5.0, 1: 2.2}
 SPIKE_CPA = 1.25

@@ -17,6 +17,7 @@ from bot.data.importer.specs import Field, Spec
 
 MAX_NUMBER = 1e15  # NUMERIC(18, 2) holds less than 1e16
 
+_KEY = r"^[a-z][a-z0-9_]*$"
 _OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
@@ -136,6 +137,13 @@ def _text_values(f: Field, cells: _Cells, flags: _Flags) -> pd.Series:
         value = text.str.lower()
         choices = " or ".join(f.choices)
         flags.flag_value(~empty & ~value.isin(f.choices), f.name, f"must be {choices}, not ")
+    if f.is_key:
+        value = text.str.lower()
+        hint = " (lowercase letters, digits and _, starting with a letter, e.g. landing_page_views)"
+        bad_key = ~empty & ~value.str.match(_KEY)
+        flags.flag_value(bad_key, f.name, "not a key: ", hint)
+        for word, instead in f.reserved.items():
+            flags.flag(value == word, f.name, instead)
     if f.max_length:
         flags.flag(text.str.len() > f.max_length, f.name, f"longer than {f.max_length} characters")
     value = value.where(~empty)
@@ -166,7 +174,10 @@ def _number_values(f: Field, cells: _Cells, flags: _Flags) -> pd.Series:
         flags.flag_value(value < 0, f.name, noun, " (must be 0 or more)")
     flags.flag_value(value >= MAX_NUMBER, f.name, "too large: ")
     if f.kind == "int":
-        flags.flag_value(value.notna() & (value != value.round()), f.name, "not a whole number: ")
+        fraction = value.notna() & (value != value.round())
+        flags.flag_value(fraction, f.name, "not a whole number: ")
+        # The row is rejected; its value is dropped, so the column still casts to integers.
+        value = value.where(~fraction)
     if f.kind == "money":
         value = value.round(2)
     if f.default is not None:

@@ -95,7 +95,7 @@ def import_file(
         first, last = _stale_range(spec, report, settings, now)
         if db.analytics is db.state:
             with Session(bind=connection) as session:
-                _record(session, report, first, last, now)
+                _record(session, report, first, last, now, spec.rules.feeds_rollups)
                 session.flush()
     if folder_of(db.analytics) is not None:
         # Views made before a table's file existed read no rows: new connections make them.
@@ -103,7 +103,7 @@ def import_file(
     if db.analytics is not db.state:
         # Facts and bot state live in different databases: two transactions.
         with db.write() as session:
-            _record(session, report, first, last, now)
+            _record(session, report, first, last, now, spec.rules.feeds_rollups)
     report.seconds = time.monotonic() - started
     return report
 
@@ -197,7 +197,12 @@ def _stale_range(
 
 
 def _record(
-    session: Session, report: ImportReport, first: date | None, last: date | None, now: datetime
+    session: Session,
+    report: ImportReport,
+    first: date | None,
+    last: date | None,
+    now: datetime,
+    feeds_rollups: bool = True,
 ) -> None:
     session.add(
         ImportRun(
@@ -211,4 +216,5 @@ def _record(
             finished_at=naive_utc(now),
         )
     )
-    mark_stale(session, first, last, now)
+    if feeds_rollups:
+        mark_stale(session, first, last, now)

@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy import Column, Date, DateTime, Float, Integer, Numeric, String, Table
 
 from bot.data.importer.report import ImportFailed
-from bot.models import CHANNEL_KINDS, FACT_TABLES
+from bot.models import BUILT_IN_TOUCHPOINTS, CHANNEL_KINDS, FACT_TABLES
 
 Kind = Literal["text", "enum", "date", "timestamp", "money", "int", "float"]
 
@@ -34,7 +34,23 @@ class Rules:
     non_negative: tuple[str, ...] = ()
     refs: Mapping[str, str] = field(default_factory=dict)  # "table.column" with no foreign key
     ordered: tuple[str, str] | None = None  # (first, last): last may not be before first
+    # Text columns holding keys (lowercase letters, digits and _, case folded on import).
+    keys: tuple[str, ...] = ()
+    # Per column, values that may not be imported there, each with what to do instead.
+    reserved: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # False: the table feeds no metric rollup, so an import leaves them as they are.
+    feeds_rollups: bool = True
 
+
+# The journey counts these from the other tables; a touchpoints row naming one is a mistake.
+_BUILT_IN = {
+    name: f"{name} is counted from the {table} table; leave it out of touchpoints"
+    for name, table in zip(
+        BUILT_IN_TOUCHPOINTS,
+        ("spend", "spend", "leads", "users", "activity", "orders", "orders"),
+        strict=True,
+    )
+}
 
 RULES: dict[str, Rules] = {
     "channels": Rules(choices={"kind": CHANNEL_KINDS}, non_negative=("roi_benchmark",)),
@@ -46,9 +62,16 @@ RULES: dict[str, Rules] = {
         refs={"campaign_id": "campaigns.id"},
     ),
     "users": Rules(date_field="signed_up_at", reaches_forward=True),
-    "leads": Rules(date_field="created_at"),
+    "leads": Rules(date_field="created_at", ordered=("created_at", "first_contact_at")),
     "orders": Rules(date_field="ordered_at", non_negative=("amount",)),
     "activity": Rules(date_field="date"),
+    "touchpoints": Rules(
+        date_field="date",
+        non_negative=("count",),
+        keys=("touchpoint",),
+        reserved={"touchpoint": _BUILT_IN},
+        feeds_rollups=False,
+    ),
 }
 
 
@@ -65,6 +88,8 @@ class Field:
     choices: tuple[str, ...] = ()
     ref: str | None = None  # "table.column" the value must exist in
     non_negative: bool = False
+    is_key: bool = False  # lowercase letters, digits and _ (see Rules.keys)
+    reserved: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -114,12 +139,15 @@ def _field(column: Column, rules: Rules) -> Field:
         choices=choices,
         ref=rules.refs.get(column.name) or (references[0] if references else None),
         non_negative=column.name in rules.non_negative,
+        is_key=column.name in rules.keys,
+        reserved=rules.reserved.get(column.name, {}),
     )
 
 
 def spec_of(table: Table, rules: Rules) -> Spec:
     """The import spec of `table`: its columns read through `rules`."""
     named = {*rules.choices, *rules.non_negative, *rules.refs, *(rules.ordered or ())}
+    named |= {*rules.keys, *rules.reserved}
     if rules.date_field:
         named.add(rules.date_field)
     unknown = sorted(name for name in named if name not in table.c)

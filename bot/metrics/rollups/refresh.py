@@ -30,6 +30,7 @@ from bot.metrics.rollups.selects import (
     LP,
     RC,
     RD,
+    RLR,
     RP,
     RR,
     RW,
@@ -37,6 +38,7 @@ from bot.metrics.rollups.selects import (
     customer_days_select,
     daily_select,
     lead_parts_select,
+    lead_response_select,
     ltv_parts_select,
     retention_select,
     roi_parts_select,
@@ -53,7 +55,7 @@ _fact_days: weakref.WeakKeyDictionary[Engine, tuple[float, tuple[date | None, da
 )
 _fact_days_lock = threading.Lock()
 # The rollup tables rebuilt from rows of the facts, and the page cache SQLite gets meanwhile.
-_ROW_TABLES = (LP, RP, LDP, RR, RC)
+_ROW_TABLES = (LP, RP, LDP, RR, RC, RLR)
 _SQLITE_CACHE_KIB = 262_144
 
 
@@ -253,7 +255,7 @@ def _rebuild(
             # Statistics from a sample of each index: enough for the planner, and seconds
             # faster than reading every row of the largest rollups.
             state.exec_driver_sql("PRAGMA analysis_limit=2000")
-        for table in (LP, RP, LDP, RR, RC, RD, RW):
+        for table in (LP, RP, LDP, RR, RC, RD, RW, RLR):
             # Fresh planner statistics after a full rebuild, so answers use the indexes.
             state.exec_driver_sql(f"ANALYZE {table.name}")
 
@@ -296,9 +298,11 @@ def _replace_rows(
         ("lead conversions", LDP, lead_parts_select(dialect, params, lo)),
         ("retention", RR, retention_select(dialect, lo)),
         ("customer days", RC, customer_days_select(dialect, lo)),
+        ("lead response times", RLR, lead_response_select(dialect, lo)),
         ("daily measures", RD, daily_select(dialect, lo)),
     )
     anchors = {LP: LP.c.order_day, RP: RP.c.order_day, RR: RR.c.active_day, RC: RC.c.day}
+    anchors[RLR] = RLR.c.lead_day
     for label, table, query in steps:
         say(f"rebuilding {label}" + (f" from {lo}" if lo else ""))
         if lo is None:

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from bot.core.settings import Settings
 from bot.core.warehouse import family
 from bot.metrics.registry import DAILY_MEASURES, MAX_RETENTION_DAY
-from bot.metrics.sql import day_of, days_between, previous
+from bot.metrics.sql import day_of, days_between, minutes_between, previous
 from bot.models import (
     Activity,
     Lead,
@@ -38,6 +38,7 @@ from bot.models import (
     RollupCustomerDay,
     RollupDaily,
     RollupLeadPart,
+    RollupLeadResponse,
     RollupLtvPart,
     RollupMeta,
     RollupRepeatWindow,
@@ -59,6 +60,7 @@ RW = RollupRepeatWindow.__table__
 # it needs `warroom rollups --full`.
 REPEAT_WINDOW_DAYS = 100
 LP, RP, LDP = RollupLtvPart.__table__, RollupRoiPart.__table__, RollupLeadPart.__table__
+RLR = RollupLeadResponse.__table__
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,30 @@ def lead_parts_select(dialect: str, params: Params, lo: date | None) -> Select[A
         .where(age >= 0, age <= params.lead_window)
         .group_by(lead_day, L.c.channel, _campaign(L.c.campaign_id), first_day)
     )
+
+
+def lead_response_select(dialect: str, lo: date | None) -> Select[Any]:
+    """rollup_lead_response rows for lead days from lo: the leads with a first contact (not
+    before the lead), by whole minutes from the lead to it and the contact's day."""
+    lead_day = day_of(L.c.created_at, dialect)
+    contact_day = day_of(L.c.first_contact_at, dialect)
+    minutes = minutes_between(L.c.first_contact_at, L.c.created_at, dialect)
+    campaign = _campaign(L.c.campaign_id)
+    query = (
+        select(
+            lead_day.label("lead_day"),
+            L.c.channel,
+            campaign.label("campaign_id"),
+            contact_day.label("contact_day"),
+            minutes.label("minutes"),
+            func.count().label("leads"),
+        )
+        .where(L.c.first_contact_at.is_not(None), L.c.first_contact_at >= L.c.created_at)
+        .group_by(lead_day, L.c.channel, campaign, contact_day, minutes)
+    )
+    if lo is not None:
+        query = query.where(L.c.created_at >= _ts(lo))
+    return query
 
 
 def retention_select(dialect: str, lo: date | None) -> Select[Any]:

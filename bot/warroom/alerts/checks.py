@@ -17,6 +17,7 @@ from sqlalchemy import case, func, or_, select
 
 from bot.core.clock import Clock, complete_weeks
 from bot.core.db import Database
+from bot.core.i18n import Msg
 from bot.core.settings import Settings
 from bot.metrics import (
     Driver,
@@ -57,6 +58,7 @@ class Finding:
     rule: str
     subject: str
     firing: bool
+    # What the numbers say, as a message said in the reader's language (str: its English).
     summary: str
     command: str
     details: dict[str, Any] = field(default_factory=dict)
@@ -162,8 +164,14 @@ def check_ltv_cac(inputs: Inputs) -> list[Finding]:
                 inputs.rule,
                 key,
                 ltv_cac_low(value, threshold),
-                f"LTV/CAC {words} for the customers of {period.start} to {period.end} "
-                f"(target {_fmt(threshold)} or more)",
+                Msg(
+                    "LTV/CAC {value} for the customers of {start} to {end} (target {target} or "
+                    "more)",
+                    value=words,
+                    start=period.start,
+                    end=period.end,
+                    target=_fmt(threshold),
+                ),
                 command,
                 {
                     "value": value,
@@ -201,12 +209,23 @@ def _ltv_cac_rows(
 
 def _ltv_cac_words(
     value: float, so_far: float | None, maturity: float | None, horizon: int, mature: bool
-) -> str:
+) -> Msg:
     if so_far is None:
-        kind = "of cohorts that reached" if mature else "at"
-        return f"{_fmt(value)} ({kind} {horizon} days)"
-    grown = f"{maturity * 100:.0f}% mature" if maturity is not None else "young"
-    return f"{_fmt(value)} projected at {horizon} days (so far {_fmt(so_far)}, {grown})"
+        if mature:
+            return Msg(
+                "{value} (of cohorts that reached {days} days)", value=_fmt(value), days=horizon
+            )
+        return Msg("{value} (at {days} days)", value=_fmt(value), days=horizon)
+    grown = (
+        Msg("{share:.0f}% mature", share=maturity * 100) if maturity is not None else Msg("young")
+    )
+    return Msg(
+        "{value} projected at {days} days (so far {so_far}, {grown})",
+        value=_fmt(value),
+        days=horizon,
+        so_far=_fmt(so_far),
+        grown=grown,
+    )
 
 
 def check_retention(inputs: Inputs) -> list[Finding]:
@@ -240,7 +259,12 @@ def check_retention(inputs: Inputs) -> list[Finding]:
                 inputs.rule,
                 subject,
                 strictly_falling(values),
-                f"D1 retention {shown} for sign-ups {period.start} to {period.end}",
+                Msg(
+                    "D1 retention {values} for sign-ups {start} to {end}",
+                    values=shown,
+                    start=period.start,
+                    end=period.end,
+                ),
                 f"/retention d=1{where} from={period.start} to={period.end} grain=day",
                 {
                     "values": values,
@@ -293,8 +317,14 @@ def check_roi(inputs: Inputs) -> list[Finding]:
                 inputs.rule,
                 key,
                 under_every_week(values, bench),  # type: ignore[arg-type]
-                f"ROI {shown} (projected to {inputs.settings.roi_window_days} days) in the weeks "
-                f"of {', '.join(str(w.start) for w in weeks)} (benchmark 1:{bench:.2f})",
+                Msg(
+                    "ROI {values} (projected to {days} days) in the weeks of {weeks} "
+                    "(benchmark 1:{benchmark:.2f})",
+                    values=shown,
+                    days=inputs.settings.roi_window_days,
+                    weeks=", ".join(str(w.start) for w in weeks),
+                    benchmark=bench,
+                ),
                 f"/roi channel={key} from={weeks[0].start} to={weeks[-1].end} grain=week",
                 {
                     "values": values,
@@ -365,10 +395,20 @@ def check_surge(inputs: Inputs) -> list[Finding]:
             inputs.rule,
             ALL,
             is_surge(count, mean, factor),
-            f"{count} sign-ups in the hour from {label}, "
-            f"{count / mean:.1f}x the 7-day average of {mean:.1f} for that hour"
+            Msg(
+                "{count} sign-ups in the hour from {hour}, {times:.1f}x the 7-day average of "
+                "{mean:.1f} for that hour",
+                count=count,
+                hour=label,
+                times=count / mean,
+                mean=mean,
+            )
             if mean
-            else f"{count} sign-ups in the hour from {label} (none in that hour before)",
+            else Msg(
+                "{count} sign-ups in the hour from {hour} (none in that hour before)",
+                count=count,
+                hour=label,
+            ),
             "/metric new_customers since=14d grain=day",
             {
                 "count": count,

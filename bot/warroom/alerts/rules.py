@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from bot.core.clock import SYSTEM_CLOCK, Clock
 from bot.core.db import Database
 from bot.core.facts import fact_day_ranges
+from bot.core.i18n import N_
 from bot.core.settings import Settings
 from bot.warroom.alerts.checks import (
     Finding,
@@ -31,9 +32,9 @@ log = logging.getLogger(__name__)
 Check = Callable[[Inputs], list[Finding]]
 
 SURGE_LEVELS = (
-    "Level 1 (operations): throttle promotions and protect high-value users' orders",
-    "Level 2 (marketing): pause the weakest channels and campaigns",
-    "Level 3 (operations with engineering): scale out the infrastructure",
+    N_("Level 1 (operations): throttle promotions and protect high-value users' orders"),
+    N_("Level 2 (marketing): pause the weakest channels and campaigns"),
+    N_("Level 3 (operations with engineering): scale out the infrastructure"),
 )
 
 
@@ -62,45 +63,45 @@ RULES: dict[str, Rule] = {
     for rule in (
         Rule(
             "ltv_cac_low",
-            "LTV/CAC under target",
+            N_("LTV/CAC under target"),
             ("marketing", "operations"),
-            "start a joint marketing-operations review",
+            N_("start a joint marketing-operations review"),
             setting="alert_ltv_cac_min",
-            setting_label="Alert: LTV/CAC under",
+            setting_label=N_("Alert: LTV/CAC under"),
             check=check_ltv_cac,
             tables={"spend": 0, "orders": 0},
         ),
         Rule(
             "retention_drop",
-            "D1 retention falling",
+            N_("D1 retention falling"),
             ("marketing", "operations"),
-            "marketing: adjust content; operations: fix onboarding",
+            N_("marketing: adjust content; operations: fix onboarding"),
             setting="alert_retention_drop_days",
-            setting_label="Alert: D1 retention down this many days",
+            setting_label=N_("Alert: D1 retention down this many days"),
             check=check_retention,
             # D1 of a sign-up day needs the whole next day of activity.
             tables={"users": 0, "activity": 1},
         ),
         Rule(
             "roi_below_benchmark",
-            "ROI under benchmark",
+            N_("ROI under benchmark"),
             ("operations",),
-            "operations: start an alternative-plan test for this channel",
+            N_("operations: start an alternative-plan test for this channel"),
             setting="alert_roi_weeks",
-            setting_label="Alert: ROI under benchmark this many weeks",
+            setting_label=N_("Alert: ROI under benchmark this many weeks"),
             check=check_roi,
             tables={"spend": 0, "orders": 0, "users": 0},
         ),
         Rule(
             "traffic_surge",
-            "Traffic surge",
+            N_("Traffic surge"),
             ("operations", "marketing"),
-            "run the three-level response",
+            N_("run the three-level response"),
             setting="alert_surge_factor",
-            setting_label="Alert: sign-up surge factor",
+            setting_label=N_("Alert: sign-up surge factor"),
             # It finds the latest loaded hour of sign-ups itself.
             check=check_surge,
-            steps_title="Three-level response",
+            steps_title=N_("Three-level response"),
             steps=SURGE_LEVELS,
         ),
     )

@@ -19,6 +19,7 @@ from sqlalchemy import select, text, update
 
 from bot.core.clock import SYSTEM_CLOCK, Clock, naive_utc
 from bot.core.db import Database
+from bot.core.i18n import Msg
 from bot.core.settings import Settings
 from bot.models import AlertState
 from bot.warroom.alerts.checks import Finding
@@ -85,9 +86,20 @@ def _serialise(session: Any, workspace_id: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def _said(summary: str) -> dict[str, Any] | None:
+    """A summary kept as a message, so it is shown in each reader's language."""
+    return summary.as_json() if isinstance(summary, Msg) else None
+
+
 def _details(finding: Finding) -> dict[str, Any]:
-    """What an alert keeps of a finding: its numbers, summary and command."""
-    return {**finding.details, "summary": finding.summary, "command": finding.command}
+    """What an alert keeps of a finding: its numbers, summary (in English, and as a message
+    for the other languages) and command."""
+    return {
+        **finding.details,
+        "summary": str(finding.summary),
+        "summary_msg": _said(finding.summary),
+        "command": finding.command,
+    }
 
 
 def apply_findings(
@@ -125,7 +137,11 @@ def apply_findings(
             elif not finding.firing and row is not None:
                 row.state = "resolved"
                 row.resolved_at = at
-                row.details = {**row.details, "resolved_summary": finding.summary}
+                row.details = {
+                    **row.details,
+                    "resolved_summary": str(finding.summary),
+                    "resolved_summary_msg": _said(finding.summary),
+                }
                 session.flush()
                 changes.append(Change("resolved", _alert(row)))
     return changes
